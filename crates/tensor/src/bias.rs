@@ -1,0 +1,85 @@
+//! The bias of a layer, broadcast over the rows of a batch, and its reverse.
+
+use ndarray::{ArrayRef1, ArrayRef2, Axis, NdFloat, Zip};
+
+/// `z[i, j] += b[j]` for every row `i`: adds one row vector to each row of a matrix.
+///
+/// This is the `+ 1·bᵀ` of a layer's feed-forward, `Z = A·W + 1·bᵀ`.
+///
+/// # Shapes
+/// `z` is `n × d`, `b` has length `d`.
+///
+/// # Panics
+/// If the lengths disagree.
+#[track_caller]
+pub fn add_row_into<F: NdFloat>(z: &mut ArrayRef2<F>, b: &ArrayRef1<F>) {
+    assert_eq!(
+        z.ncols(),
+        b.len(),
+        "add_row_into: the matrix has {} columns but the row has {} entries",
+        z.ncols(),
+        b.len()
+    );
+    // `b` broadcasts over the rows.
+    z.zip_mut_with(b, |z, &b| *z += b);
+}
+
+/// `sums[j] = Σ_i x[i, j]`: the sum of each column, written into `sums`.
+///
+/// This is the bias gradient of a layer, `∂C/∂b = Σ_rows Δ`. The sum over each column runs
+/// in row order, so the result does not depend on the memory layout of `x`.
+///
+/// # Shapes
+/// `x` is `n × d`, `sums` has length `d`.
+///
+/// # Panics
+/// If the lengths disagree.
+#[track_caller]
+pub fn column_sums_into<F: NdFloat>(sums: &mut ArrayRef1<F>, x: &ArrayRef2<F>) {
+    assert_eq!(
+        sums.len(),
+        x.ncols(),
+        "column_sums_into: the matrix has {} columns but the destination has {} entries",
+        x.ncols(),
+        sums.len()
+    );
+    sums.fill(F::zero());
+    // Row by row, adding each row into the running sums: contiguous reads for the usual
+    // row-major batch, and the same order of additions for any layout.
+    for row in x.axis_iter(Axis(0)) {
+        Zip::from(&mut *sums).and(&row).for_each(|s, &v| *s += v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, array};
+
+    #[test]
+    fn bias_is_added_to_every_row() {
+        let mut z = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+        add_row_into(&mut z, &array![10.0, 20.0]);
+        assert_eq!(z, array![[11.0, 22.0], [13.0, 24.0], [15.0, 26.0]]);
+    }
+
+    #[test]
+    fn column_sums_of_a_matrix_and_of_its_transpose() {
+        let x = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+        let mut sums = Array1::from_elem(2, f64::NAN); // overwritten, not added to
+        column_sums_into(&mut sums, &x);
+        // [1 + 3 + 5, 2 + 4 + 6]
+        assert_eq!(sums, array![9.0, 12.0]);
+        let mut sums = Array1::zeros(3);
+        column_sums_into(&mut sums, &x.t());
+        // the columns of xᵀ are the rows of x: [1 + 2, 3 + 4, 5 + 6]
+        assert_eq!(sums, array![3.0, 7.0, 11.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "the matrix has 2 columns but the row has 3 entries")]
+    fn bias_of_the_wrong_length_panics_with_both_lengths() {
+        let mut z = array![[1.0, 2.0]];
+        add_row_into(&mut z, &array![1.0, 2.0, 3.0]);
+    }
+}
