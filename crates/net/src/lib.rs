@@ -1,1 +1,82 @@
-pub fn x(){}
+//! The `nn` network: parameters, feed-forward, cost, gradients by back-propagation and by
+//! finite differences, and training by gradient descent.
+//!
+//! Three types carry the state, each for one job:
+//!
+//! - [`Mlp`]: the parameters (a stack of [`Layer`]s, each `W`, `b` and an [`Activation`]).
+//!   Small, cloneable, comparable.
+//! - [`Workspace`]: the per-batch scratch (each layer's activations and errors), built once
+//!   for a number of rows and reused every step.
+//! - [`Gradient`]: the same shape as the network; overwritten each step, never rebuilt.
+//!
+//! Rows are samples: a batch of `n` samples is an `n × d_0` matrix, and feed-forward and
+//! back-propagation are matrix products over the whole batch. The math, in the code's
+//! symbols, is derived in `docs/backprop.md`.
+//!
+//! Data from outside is checked where it enters ([`Architecture`], [`Dataset`], the
+//! settings) and refused with a [`NetError`] that says what was expected and what was found.
+//! The library never prints and never touches a global random generator: randomness comes
+//! in as a generator or seed, progress goes out through a callback.
+//!
+//! # Example
+//!
+//! A 2-2-1 network learns XOR:
+//!
+//! ```
+//! use ndarray::array;
+//! use nn_net::{train, Activation, Architecture, Dataset, Init, Mlp, TrainConfig};
+//! use nn_net::rand::{SeedableRng, rngs::StdRng};
+//!
+//! let xor = Dataset::new(
+//!     array![[0.0_f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+//!     array![[0.0], [1.0], [1.0], [0.0]],
+//! )?;
+//! let arch: Architecture = "2-2-1".parse()?;
+//! let mut rng = StdRng::seed_from_u64(2);
+//! let mut net = Mlp::new(&arch, &[Activation::Sigmoid; 2], Init::default(), &mut rng)?;
+//!
+//! let config = TrainConfig { rate: 1.0, epochs: 20_000, ..TrainConfig::default() };
+//! let history = train(&mut net, &xor, &config)?;
+//! assert!(history.final_cost < 0.01);
+//!
+//! let out = net.predict(xor.inputs())?;
+//! let rounded: Vec<f32> = out.iter().map(|a| a.round()).collect();
+//! assert_eq!(rounded, [0.0, 1.0, 1.0, 0.0]);
+//! # Ok::<(), nn_net::NetError>(())
+//! ```
+
+mod architecture;
+mod backprop;
+mod check;
+mod dataset;
+mod error;
+mod finite_difference;
+mod gradient;
+mod init;
+mod layer;
+mod loss;
+mod mlp;
+mod train;
+mod trainer;
+mod workspace;
+
+pub use architecture::Architecture;
+pub use dataset::Dataset;
+pub use error::NetError;
+pub use finite_difference::{
+    Difference, FiniteDifference, finite_difference_gradient, finite_difference_gradient_into,
+};
+pub use gradient::{Gradient, LayerGradient};
+pub use init::Init;
+pub use layer::Layer;
+pub use loss::Loss;
+pub use mlp::Mlp;
+pub use train::{GradientMethod, History, Progress, TrainConfig, train, train_with};
+pub use trainer::Trainer;
+pub use workspace::Workspace;
+
+/// The activations, from `nn-tensor`.
+pub use nn_tensor::Activation;
+
+/// The `rand` crate this crate draws with, so callers seed the same generator types.
+pub use ndarray_rand::rand;

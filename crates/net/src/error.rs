@@ -1,0 +1,164 @@
+//! The one error type of the crate: everything a caller can get wrong, named.
+
+use thiserror::Error;
+
+/// What went wrong, with what was expected and what was found.
+///
+/// Every check on data from outside (an architecture, a dataset, a setting) returns one of
+/// these instead of panicking, so a program that embeds the engine decides what to do.
+#[derive(Clone, Debug, PartialEq, Error)]
+#[non_exhaustive]
+pub enum NetError {
+    /// An architecture with fewer than two sizes (it needs inputs and at least one layer).
+    #[error(
+        "an architecture needs at least two sizes (the inputs and one layer), such as 2-1; \
+         found {found} size{}",
+        if *found == 1 { "" } else { "s" }
+    )]
+    EmptyArchitecture {
+        /// How many sizes were given.
+        found: usize,
+    },
+    /// A size of zero in an architecture.
+    #[error(
+        "every size in an architecture must be at least 1; size {index} (counting the inputs \
+         as 0) is 0"
+    )]
+    ZeroWidthLayer {
+        /// The position of the zero, the inputs being position 0.
+        index: usize,
+    },
+    /// An architecture string that is not sizes joined by `-`.
+    #[error("architecture {input:?}: expected sizes joined by '-', such as 2-2-1; {reason}")]
+    ParseArchitecture {
+        /// The string that was given.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A list of activations whose length is not the number of layers.
+    #[error("expected one activation per layer ({expected}); found {found}")]
+    ActivationCount {
+        /// The number of layers.
+        expected: usize,
+        /// The number of activations given.
+        found: usize,
+    },
+    /// A layer whose weights and bias do not fit the layer before it or each other.
+    #[error(
+        "layer {index}: expected weights of {expected_rows}×{expected_cols} and a bias of \
+         {expected_cols}; found weights of {found_rows}×{found_cols} and a bias of {found_bias}"
+    )]
+    LayerShape {
+        /// The layer, counting from 0.
+        index: usize,
+        /// The rows the weights must have (the width of the layer before).
+        expected_rows: usize,
+        /// The columns the weights must have, and the bias length.
+        expected_cols: usize,
+        /// The rows found.
+        found_rows: usize,
+        /// The columns found.
+        found_cols: usize,
+        /// The bias length found.
+        found_bias: usize,
+    },
+    /// A network with no layers.
+    #[error("a network needs at least one layer; found none")]
+    NoLayers,
+    /// Inputs whose width is not the network's input size.
+    #[error("expected inputs with {expected} columns (the network's input size); found {found}")]
+    InputWidth {
+        /// The network's input size.
+        expected: usize,
+        /// The width of the inputs.
+        found: usize,
+    },
+    /// Targets whose width is not the network's output size.
+    #[error("expected targets with {expected} columns (the network's output size); found {found}")]
+    TargetWidth {
+        /// The network's output size.
+        expected: usize,
+        /// The width of the targets.
+        found: usize,
+    },
+    /// Inputs and targets with different numbers of rows.
+    #[error("expected one target row per input row; found {inputs} inputs and {targets} targets")]
+    RowMismatch {
+        /// Rows of inputs.
+        inputs: usize,
+        /// Rows of targets.
+        targets: usize,
+    },
+    /// A dataset without samples, or with zero-width inputs or targets.
+    #[error("expected at least one sample with at least one input and one target; found {rows} rows of {inputs} inputs and {targets} targets")]
+    EmptyData {
+        /// Rows given.
+        rows: usize,
+        /// Input width given.
+        inputs: usize,
+        /// Target width given.
+        targets: usize,
+    },
+    /// A NaN or infinite value in data or parameters.
+    #[error("expected finite numbers in the {what}; found {value} at row {row}, column {column}")]
+    NonFinite {
+        /// Which matrix: `inputs`, `targets`, `weights of layer 0`, …
+        what: String,
+        /// The row of the value.
+        row: usize,
+        /// The column of the value.
+        column: usize,
+        /// The value itself (NaN or ±inf).
+        value: f64,
+    },
+    /// A learning rate that is not a positive finite number.
+    #[error("expected a learning rate that is a positive finite number; found {found}")]
+    InvalidRate {
+        /// The rate given.
+        found: f64,
+    },
+    /// A finite-difference step that is not a positive finite number.
+    #[error("expected a finite-difference step that is a positive finite number; found {found}")]
+    InvalidStep {
+        /// The step given.
+        found: f64,
+    },
+    /// An initialisation range that is empty or not finite.
+    #[error("expected an initialisation range with finite low < high; found [{low}, {high})")]
+    InvalidInit {
+        /// The lower bound given.
+        low: f64,
+        /// The upper bound given.
+        high: f64,
+    },
+    /// A batch with more rows than the workspace was built for.
+    #[error("the workspace holds {capacity} rows; the batch has {rows}")]
+    BatchTooLarge {
+        /// The rows the workspace was built for.
+        capacity: usize,
+        /// The rows of the batch.
+        rows: usize,
+    },
+    /// A workspace or gradient built for another network.
+    #[error("the {what} was built for architecture {expected}; the network is {found}")]
+    ShapeMismatch {
+        /// `workspace` or `gradient`.
+        what: &'static str,
+        /// The architecture it was built for.
+        expected: String,
+        /// The network's architecture.
+        found: String,
+    },
+    /// Training whose cost or gradient stopped being finite.
+    #[error(
+        "training diverged at epoch {epoch}: the {what} is not finite (try a smaller learning \
+         rate); the parameters are those from before this epoch's step"
+    )]
+    Diverged {
+        /// The epoch (counting from 0) whose cost or gradient was not finite.
+        epoch: usize,
+        /// `cost` or `gradient`.
+        what: &'static str,
+    },
+}

@@ -1,0 +1,144 @@
+//! The gradient of the cost: one weight matrix and one bias vector per layer.
+
+use std::ops::AddAssign;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, NdFloat, Zip};
+
+use crate::{Mlp, NetError};
+
+/// `∂C/∂W_l` and `∂C/∂b_l` for one layer, shaped like the layer's parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerGradient<F> {
+    pub(crate) w: Array2<F>,
+    pub(crate) b: Array1<F>,
+}
+
+impl<F: NdFloat> LayerGradient<F> {
+    /// `∂C/∂W`, `d_prev × d`.
+    pub fn w(&self) -> ArrayView2<'_, F> {
+        self.w.view()
+    }
+
+    /// `∂C/∂b`, length `d`.
+    pub fn b(&self) -> ArrayView1<'_, F> {
+        self.b.view()
+    }
+}
+
+/// The gradient of a cost with respect to every parameter of a network: the same shape as
+/// the network, built once and overwritten (or zeroed) rather than rebuilt.
+///
+/// Gradients add (`g += &h`) and scale, which is how the sums of a batch's chunks are
+/// combined.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gradient<F> {
+    layers: Vec<LayerGradient<F>>,
+}
+
+impl<F: NdFloat> Gradient<F> {
+    /// A zero gradient shaped like `mlp`.
+    pub fn zeros(mlp: &Mlp<F>) -> Self {
+        let layers = mlp
+            .layers()
+            .iter()
+            .map(|layer| LayerGradient {
+                w: Array2::zeros(layer.w.raw_dim()),
+                b: Array1::zeros(layer.b.raw_dim()),
+            })
+            .collect();
+        Gradient { layers }
+    }
+
+    /// The per-layer gradients, first to last.
+    pub fn layers(&self) -> &[LayerGradient<F>] {
+        &self.layers
+    }
+
+    pub(crate) fn layers_mut(&mut self) -> &mut [LayerGradient<F>] {
+        &mut self.layers
+    }
+
+    /// Sets every entry to zero, keeping the buffers.
+    pub fn fill_zero(&mut self) {
+        for g in &mut self.layers {
+            g.w.fill(F::zero());
+            g.b.fill(F::zero());
+        }
+    }
+
+    /// Multiplies every entry by `factor`.
+    pub fn scale(&mut self, factor: F) {
+        for g in &mut self.layers {
+            g.w.mapv_inplace(|v| v * factor);
+            g.b.mapv_inplace(|v| v * factor);
+        }
+    }
+
+    /// Every entry, in the order of [`Mlp::parameters`].
+    pub fn iter(&self) -> impl Iterator<Item = F> + '_ {
+        self.layers.iter().flat_map(|g| g.w.iter().chain(g.b.iter()).copied())
+    }
+
+    /// The number of entries (the network's parameter count).
+    pub fn len(&self) -> usize {
+        self.layers.iter().map(|g| g.w.len() + g.b.len()).sum()
+    }
+
+    /// Whether there are no entries (never, for a gradient of a valid network).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The Euclidean norm `‖g‖₂` over all entries.
+    pub fn norm(&self) -> F {
+        self.iter().fold(F::zero(), |acc, v| acc + v * v).sqrt()
+    }
+
+    /// Whether every entry is finite.
+    pub fn is_finite(&self) -> bool {
+        self.layers.iter().all(|g| g.w.iter().chain(g.b.iter()).all(|v| v.is_finite()))
+    }
+
+    /// A gradient is tied to the shape of the network it was built for.
+    pub(crate) fn check_fits(&self, mlp: &Mlp<F>) -> Result<(), NetError> {
+        let fits = self.layers.len() == mlp.layers().len()
+            && self.layers.iter().zip(mlp.layers()).all(|(g, l)| g.w.dim() == l.w.dim());
+        if fits {
+            Ok(())
+        } else {
+            let sizes: Vec<usize> = self
+                .layers
+                .first()
+                .map(|g| g.w.nrows())
+                .into_iter()
+                .chain(self.layers.iter().map(|g| g.w.ncols()))
+                .collect();
+            Err(NetError::ShapeMismatch {
+                what: "gradient",
+                expected: crate::Architecture::new(sizes).map(|a| a.to_string()).unwrap_or_default(),
+                found: mlp.architecture().to_string(),
+            })
+        }
+    }
+}
+
+impl<F: NdFloat> AddAssign<&Gradient<F>> for Gradient<F> {
+    /// Adds `other` entry by entry.
+    ///
+    /// # Panics
+    /// If the two gradients have different shapes (they were built for different networks).
+    #[track_caller]
+    fn add_assign(&mut self, other: &Gradient<F>) {
+        assert_eq!(
+            self.layers.len(),
+            other.layers.len(),
+            "adding gradients of {} and {} layers",
+            self.layers.len(),
+            other.layers.len()
+        );
+        for (g, h) in self.layers.iter_mut().zip(&other.layers) {
+            Zip::from(&mut g.w).and(&h.w).for_each(|g, &h| *g += h);
+            Zip::from(&mut g.b).and(&h.b).for_each(|g, &h| *g += h);
+        }
+    }
+}

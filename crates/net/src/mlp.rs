@@ -1,0 +1,233 @@
+//! The network's parameters: a stack of layers.
+
+use ndarray::{Array1, Array2, ArrayRef2, ArrayView2, NdFloat};
+use ndarray_rand::rand::Rng;
+use ndarray_rand::rand_distr::uniform::SampleUniform;
+use nn_tensor::{Activation, add_row_into, matmul_into};
+
+use crate::{Architecture, Dataset, Init, Layer, Loss, NetError, Workspace};
+
+/// A multi-layer perceptron: only its parameters and each layer's activation.
+///
+/// The per-batch scratch lives in a [`Workspace`] and the gradient in a
+/// [`Gradient`](crate::Gradient), so a network is small to clone, compare and save, and one
+/// network can be evaluated by many workspaces at once.
+///
+/// # Shapes
+/// Rows are samples. For a batch `X` of `n × d_0`, layer `l` computes
+/// `A_l = f_l(A_{l-1} · W_l + 1·b_lᵀ)` with `W_l` of `d_{l-1} × d_l`; the output is `n × d_L`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp<F> {
+    pub(crate) layers: Vec<Layer<F>>,
+    architecture: Architecture,
+}
+
+impl<F: NdFloat> Mlp<F> {
+    /// A network of the given sizes with one activation per layer, its parameters drawn by
+    /// `init` from `rng`.
+    ///
+    /// # Errors
+    /// [`NetError::ActivationCount`] if `activations` does not have one entry per layer;
+    /// [`NetError::InvalidInit`] for a bad initialisation range.
+    ///
+    /// ```
+    /// use nn_net::{Activation, Architecture, Init, Mlp};
+    /// use nn_net::rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let arch: Architecture = "2-2-1".parse()?;
+    /// let mut rng = StdRng::seed_from_u64(42);
+    /// let net = Mlp::<f32>::new(&arch, &[Activation::Sigmoid; 2], Init::default(), &mut rng)?;
+    /// assert_eq!(net.architecture(), &arch);
+    /// assert_eq!(net.parameter_count(), 9);
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    pub fn new<R: Rng + ?Sized>(
+        architecture: &Architecture,
+        activations: &[Activation],
+        init: Init,
+        rng: &mut R,
+    ) -> Result<Self, NetError>
+    where
+        F: SampleUniform,
+    {
+        if activations.len() != architecture.layers() {
+            return Err(NetError::ActivationCount {
+                expected: architecture.layers(),
+                found: activations.len(),
+            });
+        }
+        init.check()?;
+        let mut layers = Vec::with_capacity(architecture.layers());
+        for (sizes, &activation) in architecture.sizes().windows(2).zip(activations) {
+            let mut layer = Layer {
+                w: Array2::zeros((sizes[0], sizes[1])),
+                b: Array1::zeros(sizes[1]),
+                activation,
+            };
+            init.fill(&mut layer, rng)?;
+            layers.push(layer);
+        }
+        Ok(Mlp { layers, architecture: architecture.clone() })
+    }
+
+    /// A network made of layers built elsewhere (loaded from a file, or set by hand).
+    ///
+    /// # Errors
+    /// [`NetError::NoLayers`] for an empty list; [`NetError::LayerShape`] naming the first
+    /// layer whose weights do not take the previous layer's outputs.
+    pub fn from_layers(layers: Vec<Layer<F>>) -> Result<Self, NetError> {
+        let first = layers.first().ok_or(NetError::NoLayers)?;
+        let mut sizes = vec![first.inputs()];
+        for (index, layer) in layers.iter().enumerate() {
+            let expected_rows = sizes[index];
+            if layer.inputs() != expected_rows {
+                return Err(NetError::LayerShape {
+                    index,
+                    expected_rows,
+                    expected_cols: layer.outputs(),
+                    found_rows: layer.inputs(),
+                    found_cols: layer.outputs(),
+                    found_bias: layer.b.len(),
+                });
+            }
+            sizes.push(layer.outputs());
+        }
+        Ok(Mlp { layers, architecture: Architecture::new(sizes)? })
+    }
+
+    /// The sizes of the network.
+    pub fn architecture(&self) -> &Architecture {
+        &self.architecture
+    }
+
+    /// The layers, first to last.
+    pub fn layers(&self) -> &[Layer<F>] {
+        &self.layers
+    }
+
+    /// The layers, to change their parameters in place (their shapes stay fixed).
+    pub fn layers_mut(&mut self) -> &mut [Layer<F>] {
+        &mut self.layers
+    }
+
+    /// The number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.architecture.inputs()
+    }
+
+    /// The number of outputs.
+    pub fn outputs(&self) -> usize {
+        self.architecture.outputs()
+    }
+
+    /// The number of weights and biases.
+    pub fn parameter_count(&self) -> usize {
+        self.architecture.parameter_count()
+    }
+
+    /// Every parameter in a fixed order: layer by layer, the weights row by row, then the
+    /// bias. [`Gradient::iter`](crate::Gradient::iter) uses the same order.
+    pub fn parameters(&self) -> impl Iterator<Item = F> + '_ {
+        self.layers.iter().flat_map(|layer| layer.w.iter().chain(layer.b.iter()).copied())
+    }
+
+    /// Feed-forward of a batch through a workspace: returns a view of the outputs,
+    /// `n × d_L`, which stays valid until the workspace is used again.
+    ///
+    /// Allocates nothing: every layer writes into the workspace's buffers.
+    ///
+    /// # Errors
+    /// [`NetError::InputWidth`] if `x` does not have the network's input width;
+    /// [`NetError::BatchTooLarge`] if it has more rows than the workspace holds;
+    /// [`NetError::ShapeMismatch`] if the workspace was built for another architecture.
+    ///
+    /// # Shapes
+    /// `x` is `n × d_0` with `n` at most [`Workspace::capacity`].
+    pub fn forward_into<'w>(
+        &self,
+        workspace: &'w mut Workspace<F>,
+        x: &ArrayRef2<F>,
+    ) -> Result<ArrayView2<'w, F>, NetError> {
+        workspace.check_fits(self)?;
+        self.check_input_width(x.ncols())?;
+        workspace.check_rows(x.nrows())?;
+        self.forward_unchecked(workspace, x);
+        let last = self.layers.len() - 1;
+        Ok(workspace.activations(last, x.nrows()))
+    }
+
+    /// Feed-forward of a batch into a new array: the allocating convenience over
+    /// [`Mlp::forward_into`].
+    ///
+    /// # Errors
+    /// [`NetError::InputWidth`] if `x` does not have the network's input width.
+    pub fn predict(&self, x: &ArrayRef2<F>) -> Result<Array2<F>, NetError> {
+        let mut workspace = Workspace::new(self, x.nrows());
+        Ok(self.forward_into(&mut workspace, x)?.to_owned())
+    }
+
+    /// The cost of the network on a dataset: `C = (1/n) Σ_i loss(a_i, y_i)`.
+    ///
+    /// # Errors
+    /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
+    /// network.
+    pub fn cost(&self, data: &Dataset<F>, loss: Loss) -> Result<F, NetError> {
+        data.check_fits(self.architecture())?;
+        let mut workspace = Workspace::new(self, data.len());
+        Ok(self.cost_unchecked(&mut workspace, data.inputs(), data.targets(), loss))
+    }
+
+    /// `θ ← θ − rate · g`: one step of gradient descent.
+    ///
+    /// # Errors
+    /// [`NetError::InvalidRate`] for a rate that is not positive and finite;
+    /// [`NetError::ShapeMismatch`] for a gradient of another architecture.
+    pub fn descend(&mut self, gradient: &crate::Gradient<F>, rate: F) -> Result<(), NetError> {
+        crate::check::check_rate(rate)?;
+        gradient.check_fits(self)?;
+        self.descend_unchecked(gradient, rate);
+        Ok(())
+    }
+
+    pub(crate) fn descend_unchecked(&mut self, gradient: &crate::Gradient<F>, rate: F) {
+        for (layer, g) in self.layers.iter_mut().zip(gradient.layers()) {
+            layer.w.scaled_add(-rate, &g.w);
+            layer.b.scaled_add(-rate, &g.b);
+        }
+    }
+
+    pub(crate) fn check_input_width(&self, found: usize) -> Result<(), NetError> {
+        if found == self.inputs() {
+            Ok(())
+        } else {
+            Err(NetError::InputWidth { expected: self.inputs(), found })
+        }
+    }
+
+    /// Feed-forward of the first `x.nrows()` rows, shapes already checked.
+    pub(crate) fn forward_unchecked(&self, workspace: &mut Workspace<F>, x: &ArrayRef2<F>) {
+        let n = x.nrows();
+        for (l, layer) in self.layers.iter().enumerate() {
+            // A_l = f(A_{l-1} · W_l + 1·bᵀ), computed in place in A_l's buffer: the
+            // pre-activation is not kept, since every derivative is read off the output.
+            let (a_prev, mut a) = workspace.layer_pair_mut(l, n);
+            let a_prev = a_prev.unwrap_or_else(|| x.view());
+            matmul_into(&mut a, &a_prev, &layer.w);
+            add_row_into(&mut a, &layer.b);
+            layer.activation.apply_inplace(&mut a);
+        }
+    }
+
+    /// `(1/n) Σ_i loss(a_i, y_i)` for a batch, shapes already checked.
+    pub(crate) fn cost_unchecked(
+        &self,
+        workspace: &mut Workspace<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        loss: Loss,
+    ) -> F {
+        self.forward_unchecked(workspace, x);
+        let a = workspace.activations(self.layers.len() - 1, x.nrows());
+        loss.sum(&a, y) / crate::check::cast(x.nrows() as f64)
+    }
+}
