@@ -1,1 +1,78 @@
-fn main(){}
+//! `nn`: the command line of the `nn` engine.
+//!
+//! With no arguments it runs the main job on an embedded default: it trains the 4-bit
+//! binary adder (8-16-5) until every sum is right, printing progress and the result.
+//! `nn demo NAME` runs each of the notes' lessons.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use nn::lessons::{LessonError, adder, chain, fd_vs_gd, gates, twice, xor};
+
+/// A neural-network engine for CPUs: feed-forward and back-propagation over whole batches.
+#[derive(Parser, Debug)]
+#[command(name = "nn", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one of the notes' lessons, from one weight to an n-bit adder.
+    Demo {
+        #[command(subcommand)]
+        lesson: Lesson,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Lesson {
+    /// y = x·w learns to double its input, by the derivative C'(w).
+    Twice(twice::Options),
+    /// One sigmoid neuron learns OR, AND and NAND, and fails on XOR.
+    Gates(gates::Options),
+    /// Two neurons in a chain (1-1-1): back-propagation against finite differences.
+    Chain(chain::Options),
+    /// A 2-2-1 network learns XOR.
+    Xor(xor::Options),
+    /// An n-bit binary adder, trained until every sum is right.
+    Adder(adder::Options),
+    /// The notes' timing: 8,000,000 epochs of the NAND neuron, finite differences vs back-propagation.
+    #[command(name = "fd_vs_gd", alias = "fd-vs-gd")]
+    FdVsGd(fd_vs_gd::Options),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lesson = match cli.command {
+        None => Lesson::Adder(adder::Options::default()),
+        Some(Command::Demo { lesson }) => lesson,
+    };
+    match run(&lesson) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(lesson: &Lesson) -> Result<(), LessonError> {
+    match lesson {
+        Lesson::Twice(options) => print!("{}", twice::run(options)?),
+        Lesson::Gates(options) => print!("{}", gates::run(options)?),
+        Lesson::Chain(options) => print!("{}", chain::run(options)?),
+        Lesson::Xor(options) => print!("{}", xor::run(options)?),
+        Lesson::Adder(options) => {
+            println!("Training a {}-bit adder until every sum is right…", options.bits);
+            let report = adder::run(options, adder::print_progress)?;
+            print!("{report}");
+        }
+        Lesson::FdVsGd(options) => {
+            let report = fd_vs_gd::run(options)?;
+            print!("{}", if options.json { report.json_lines() } else { report.to_string() });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! The `nn` command's library: the notes' lessons, shared by the `nn demo` subcommands and
+//! the programs in `examples/`.
+//!
+//! The engine itself is in two crates: [`nn_net`] (the network, training) and
+//! [`nn_tensor`] (the kernels). This crate adds the lessons that walk from one weight to an
+//! n-bit adder, each returning a report that prints itself.
+//!
+//! # Example
+//!
+//! ```
+//! use nn::lessons::xor;
+//!
+//! let report = xor::run(&xor::Options::default())?;
+//! assert!(report.table.learned());
+//! println!("{report}");
+//! # Ok::<(), nn_net::NetError>(())
+//! ```
+
+pub mod lessons;
