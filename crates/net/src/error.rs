@@ -91,7 +91,9 @@ pub enum NetError {
         targets: usize,
     },
     /// A dataset without samples, or with zero-width inputs or targets.
-    #[error("expected at least one sample with at least one input and one target; found {rows} rows of {inputs} inputs and {targets} targets")]
+    #[error(
+        "expected at least one sample with at least one input and one target; found {rows} rows of {inputs} inputs and {targets} targets"
+    )]
     EmptyData {
         /// Rows given.
         rows: usize,

@@ -115,7 +115,9 @@ impl<F: NdFloat> Gradient<F> {
                 .collect();
             Err(NetError::ShapeMismatch {
                 what: "gradient",
-                expected: crate::Architecture::new(sizes).map(|a| a.to_string()).unwrap_or_default(),
+                expected: crate::Architecture::new(sizes)
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
                 found: mlp.architecture().to_string(),
             })
         }

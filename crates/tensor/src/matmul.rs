@@ -70,12 +70,7 @@ pub fn matmul<F: NdFloat>(a: &ArrayRef2<F>, b: &ArrayRef2<F>) -> Array2<F> {
 }
 
 #[track_caller]
-fn assert_product_shapes(
-    c: (usize, usize),
-    a: (usize, usize),
-    b: (usize, usize),
-    product: &str,
-) {
+fn assert_product_shapes(c: (usize, usize), a: (usize, usize), b: (usize, usize), product: &str) {
     assert!(
         a.1 == b.0 && c == (a.0, b.1),
         "matrix product {product}: the left operand is {}×{} and the right {}×{}, so the \
