@@ -17,3 +17,8 @@
 //! ```
 
 pub mod lessons;
+
+/// The README's API tour, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -34,8 +34,8 @@ fn xor_is_learned_by_two_hidden_neurons() {
 fn one_neuron_fails_on_xor_whatever_the_seed() {
     // Not one lucky seed: no line separates XOR, so no seed can succeed.
     for seed in 0..10 {
-        let report = gates::run(&gates::Options { seed, epochs: 5_000, ..Default::default() })
-            .unwrap();
+        let report =
+            gates::run(&gates::Options { seed, epochs: 5_000, ..Default::default() }).unwrap();
         assert!(!report.gate("XOR").unwrap().table.learned(), "seed {seed}");
     }
 }

@@ -105,7 +105,7 @@ pub enum NetError {
     /// A NaN or infinite value in data or parameters.
     #[error("expected finite numbers in the {what}; found {value} at row {row}, column {column}")]
     NonFinite {
-        /// Which matrix: `inputs`, `targets`, `weights of layer 0`, …
+        /// Which matrix: `inputs`, `targets`, `weights` or `bias`.
         what: String,
         /// The row of the value.
         row: usize,
@@ -127,7 +127,9 @@ pub enum NetError {
         found: f64,
     },
     /// An initialisation range that is empty or not finite.
-    #[error("expected an initialisation range with finite low < high; found [{low}, {high})")]
+    #[error(
+        "expected an initialisation range with finite low < high and a finite width; found [{low}, {high})"
+    )]
     InvalidInit {
         /// The lower bound given.
         low: f64,
@@ -160,7 +162,7 @@ pub enum NetError {
     Diverged {
         /// The epoch (counting from 0) whose cost or gradient was not finite.
         epoch: usize,
-        /// `cost` or `gradient`.
+        /// `cost`, `gradient` or `parameter update`.
         what: &'static str,
     },
 }

@@ -96,7 +96,7 @@ pub fn finite_difference_gradient<F: NdFloat>(
 ///
 /// Each parameter is moved by `ε` in turn and put back to its exact bits afterwards, so
 /// `mlp` is unchanged when this returns (it is `&mut` only to avoid a copy). Costs
-/// `2P` (central) or `P + 1` (forward) feed-forward passes for `P` parameters; allocates
+/// `2P + 1` (central: the base cost is returned too) or `P + 1` (forward) feed-forward passes for `P` parameters; allocates
 /// nothing beyond what the matrix-product kernel needs.
 ///
 /// # Errors

@@ -28,8 +28,8 @@ impl<F: NdFloat> LayerGradient<F> {
 /// The gradient of a cost with respect to every parameter of a network: the same shape as
 /// the network, built once and overwritten (or zeroed) rather than rebuilt.
 ///
-/// Gradients add (`g += &h`) and scale, which is how the sums of a batch's chunks are
-/// combined.
+/// Gradients add (`g += &h`) and scale, so partial sums over parts of a batch combine
+/// into the batch's gradient.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gradient<F> {
     layers: Vec<LayerGradient<F>>,
@@ -131,12 +131,13 @@ impl<F: NdFloat> AddAssign<&Gradient<F>> for Gradient<F> {
     /// If the two gradients have different shapes (they were built for different networks).
     #[track_caller]
     fn add_assign(&mut self, other: &Gradient<F>) {
-        assert_eq!(
-            self.layers.len(),
-            other.layers.len(),
-            "adding gradients of {} and {} layers",
-            self.layers.len(),
-            other.layers.len()
+        let shapes = |g: &Gradient<F>| g.layers.iter().map(|l| l.w.dim()).collect::<Vec<_>>();
+        assert!(
+            self.layers.len() == other.layers.len()
+                && self.layers.iter().zip(&other.layers).all(|(g, h)| g.w.dim() == h.w.dim()),
+            "adding gradients of different networks: weight shapes {:?} and {:?}",
+            shapes(self),
+            shapes(other)
         );
         for (g, h) in self.layers.iter_mut().zip(&other.layers) {
             Zip::from(&mut g.w).and(&h.w).for_each(|g, &h| *g += h);

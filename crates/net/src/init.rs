@@ -38,7 +38,8 @@ impl Init {
     pub fn check(self) -> Result<(), NetError> {
         match self {
             Init::Uniform { low, high } => {
-                if low.is_finite() && high.is_finite() && low < high {
+                // The width must be finite too: the sampler computes `high − low`.
+                if low.is_finite() && high.is_finite() && low < high && (high - low).is_finite() {
                     Ok(())
                 } else {
                     Err(NetError::InvalidInit { low, high })
@@ -61,7 +62,8 @@ impl Init {
         match self {
             Init::Uniform { low, high } => {
                 let (low_f, high_f) = (cast::<F>(low), cast::<F>(high));
-                if !(low_f.is_finite() && high_f.is_finite() && low_f < high_f) {
+                let finite_width = (high_f - low_f).is_finite();
+                if !(low_f.is_finite() && high_f.is_finite() && low_f < high_f && finite_width) {
                     return Err(NetError::InvalidInit { low, high });
                 }
                 fill_uniform(&mut layer.w, low_f, high_f, rng);

@@ -134,7 +134,8 @@ impl<F: NdFloat> Mlp<F> {
     /// Feed-forward of a batch through a workspace: returns a view of the outputs,
     /// `n × d_L`, which stays valid until the workspace is used again.
     ///
-    /// Allocates nothing: every layer writes into the workspace's buffers.
+    /// Allocates no buffers of its own: every layer writes into the workspace's. (The
+    /// matrix-product kernel, matrixmultiply, allocates a packing buffer per product.)
     ///
     /// # Errors
     /// [`NetError::InputWidth`] if `x` does not have the network's input width;
@@ -194,6 +195,20 @@ impl<F: NdFloat> Mlp<F> {
             layer.w.scaled_add(-rate, &g.w);
             layer.b.scaled_add(-rate, &g.b);
         }
+    }
+
+    /// [`Mlp::descend_unchecked`] only if every new parameter is finite; otherwise changes
+    /// nothing and returns `false`. A read-only pass first, so a step that would overflow
+    /// leaves the last finite parameters in place.
+    pub(crate) fn descend_if_finite(&mut self, gradient: &crate::Gradient<F>, rate: F) -> bool {
+        let stays_finite = self.layers.iter().zip(gradient.layers()).all(|(layer, g)| {
+            let finite = |(&p, &d): (&F, &F)| (p - rate * d).is_finite();
+            layer.w.iter().zip(g.w.iter()).all(finite) && layer.b.iter().zip(g.b.iter()).all(finite)
+        });
+        if stays_finite {
+            self.descend_unchecked(gradient, rate);
+        }
+        stays_finite
     }
 
     pub(crate) fn check_input_width(&self, found: usize) -> Result<(), NetError> {

@@ -100,8 +100,9 @@ pub fn train<F: NdFloat>(
 /// # Errors
 /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
 /// network; [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings;
-/// [`NetError::Diverged`], naming the epoch, if the cost or gradient stops being finite; the
-/// parameters are then those from before that epoch's step.
+/// [`NetError::Diverged`], naming the epoch, if the cost, the gradient or an updated
+/// parameter stops being finite; the parameters are then the last finite ones, those from
+/// before that epoch's step.
 pub fn train_with<F: NdFloat>(
     mlp: &mut Mlp<F>,
     data: &Dataset<F>,
@@ -115,7 +116,9 @@ pub fn train_with<F: NdFloat>(
     }
     let (x, y) = (data.inputs(), data.targets());
     let mut trainer = Trainer::new(mlp, data.len());
-    let mut costs = Vec::with_capacity(config.epochs);
+    // Grown as the run goes (reserving `epochs` up front would let one setting ask for
+    // any amount of memory); a run stopped early keeps only what it used.
+    let mut costs = Vec::new();
     let mut stopped_early = false;
     for epoch in 0..config.epochs {
         let cost = trainer.step(mlp, x, y, config).map_err(|e| match e {
@@ -130,5 +133,10 @@ pub fn train_with<F: NdFloat>(
         }
     }
     let final_cost = trainer.cost(mlp, x, y, config.loss)?;
+    if !final_cost.is_finite() {
+        // The last step left finite parameters (the step checks that) whose cost is not
+        // finite: the divergence the next epoch's step would have reported.
+        return Err(NetError::Diverged { epoch: costs.len(), what: "cost" });
+    }
     Ok(History { costs, final_cost, stopped_early })
 }

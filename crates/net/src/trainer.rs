@@ -7,8 +7,8 @@ use crate::finite_difference::finite_difference_unchecked;
 use crate::{Gradient, GradientMethod, Mlp, NetError, TrainConfig, Workspace};
 
 /// The buffers of a training loop (a [`Workspace`] and a [`Gradient`]), built once, and
-/// the step that uses them: after the first step, [`Trainer::step`] allocates nothing of its
-/// own.
+/// the step that uses them: [`Trainer::step`] allocates no buffers of its own (the
+/// matrix-product kernel, matrixmultiply, allocates a packing buffer per product).
 ///
 /// [`train`](crate::train) runs this for a number of epochs; use it directly to drive your
 /// own loop.
@@ -53,9 +53,9 @@ impl<F: NdFloat> Trainer<F> {
     ///
     /// # Errors
     /// [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings; the batch
-    /// errors of [`Mlp::gradient_into`]; [`NetError::Diverged`] if the cost or the gradient
-    /// is not finite, in which case the parameters are left as they were (its `epoch` is
-    /// the number of steps this trainer had taken).
+    /// errors of [`Mlp::gradient_into`]; [`NetError::Diverged`] if the cost, the gradient or
+    /// any updated parameter would not be finite, in which case the parameters are left as
+    /// they were (its `epoch` is the number of steps this trainer had taken).
     pub fn step(
         &mut self,
         mlp: &mut Mlp<F>,
@@ -98,7 +98,9 @@ impl<F: NdFloat> Trainer<F> {
         if !self.gradient.is_finite() {
             return Err(NetError::Diverged { epoch: self.steps, what: "gradient" });
         }
-        mlp.descend_unchecked(&self.gradient, config.rate);
+        if !mlp.descend_if_finite(&self.gradient, config.rate) {
+            return Err(NetError::Diverged { epoch: self.steps, what: "parameter update" });
+        }
         self.steps += 1;
         Ok(cost)
     }
