@@ -185,7 +185,7 @@ pub fn run(
     let mut check_error = None;
     let history = train_with(&mut adder, &data, &config, |p| {
         let epoch = p.epoch + 1;
-        if epoch % options.check_every != 0 && epoch != p.epochs {
+        if !epoch.is_multiple_of(options.check_every) && epoch != p.epochs {
             return ControlFlow::Continue(());
         }
         let correct = match p.mlp.predict(data.inputs()) {
@@ -226,7 +226,7 @@ pub fn run(
 /// Prints a progress line every 1,000 epochs, and one when every sum is right: the
 /// progress report the `nn` command and the example share.
 pub fn print_progress(progress: &Progress) {
-    if progress.epoch % 1000 == 0 || progress.correct == progress.total {
+    if progress.epoch.is_multiple_of(1000) || progress.correct == progress.total {
         println!("{progress}");
     }
 }
