@@ -67,7 +67,8 @@ pub struct Report {
 /// Trains `w` by gradient descent.
 ///
 /// # Errors
-/// [`NetError::InvalidRate`] if the rate is not a positive finite number.
+/// [`NetError::InvalidRate`] if the rate is not a positive finite number;
+/// [`NetError::Diverged`] if it is so large that `w` overflows.
 pub fn run(options: &Options) -> Result<Report, NetError> {
     if !(options.rate.is_finite() && options.rate > 0.0) {
         return Err(NetError::InvalidRate { found: options.rate });
@@ -77,8 +78,14 @@ pub fn run(options: &Options) -> Result<Report, NetError> {
     let finite_difference =
         (cost(start + eps, &SAMPLES) - cost(start - eps, &SAMPLES)) / (2.0 * eps);
     let mut w = start;
-    for _ in 0..options.epochs {
-        w -= options.rate * derivative(w, &SAMPLES);
+    for epoch in 0..options.epochs {
+        let next = w - options.rate * derivative(w, &SAMPLES);
+        // Too large a rate overshoots further each step until `w` overflows: stop there,
+        // as the engine does, rather than print an infinite weight.
+        if !next.is_finite() {
+            return Err(NetError::Diverged { epoch, what: "parameter update" });
+        }
+        w = next;
     }
     Ok(Report {
         start,
@@ -117,6 +124,13 @@ mod tests {
         let report = run(&Options::default()).unwrap();
         assert!((report.w - 2.0).abs() < 1e-3, "{report}");
         assert!((report.derivative - report.finite_difference).abs() < 1e-6, "{report}");
+    }
+
+    #[test]
+    fn too_large_a_rate_diverges() {
+        // C'(w) = 12(w − 2), so a step multiplies w − 2 by 1 − 12·rate: |1 − 12| > 1 grows.
+        let options = Options { rate: 1.0, epochs: 10_000, ..Options::default() };
+        assert!(matches!(run(&options), Err(NetError::Diverged { .. })));
     }
 
     #[test]
