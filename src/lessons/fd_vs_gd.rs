@@ -113,7 +113,13 @@ fn time(
 ) -> Result<Run, NetError> {
     let data = gate_dataset(NAND);
     let (x, y) = (data.inputs(), data.targets());
-    let config = TrainConfig { rate: RATE, epochs, loss: Loss::MeanSquaredError, method: gradient };
+    let config = TrainConfig {
+        rate: RATE,
+        epochs,
+        loss: Loss::MeanSquaredError,
+        method: gradient,
+        ..TrainConfig::default()
+    };
     let mut trainer = Trainer::new(&neuron, data.len());
     let started = Instant::now();
     for _ in 0..epochs {

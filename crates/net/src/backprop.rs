@@ -88,10 +88,22 @@ impl<F: NdFloat> Mlp<F> {
         loss: Loss,
         gradient: &mut Gradient<F>,
     ) -> F {
+        self.forward_unchecked(workspace, x);
+        self.backward_sums_unchecked(workspace, x, y, loss, gradient)
+    }
+
+    /// The backward half of [`Mlp::gradient_sums_unchecked`]: the workspace already holds
+    /// the activations of a forward pass over `x`. Returns the loss sum.
+    pub(crate) fn backward_sums_unchecked(
+        &self,
+        workspace: &mut Workspace<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        loss: Loss,
+        gradient: &mut Gradient<F>,
+    ) -> F {
         let n = x.nrows();
         let last = self.layers.len() - 1;
-        self.forward_unchecked(workspace, x);
-
         let Workspace { a, delta, .. } = workspace;
         let a_last = a[last].slice(s![..n, ..]);
         let cost_sum = loss.sum(&a_last, y);

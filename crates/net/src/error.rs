@@ -136,6 +136,12 @@ pub enum NetError {
         /// The upper bound given.
         high: f64,
     },
+    /// A chunking of zero rows per chunk.
+    #[error("expected at least 1 row per chunk; found 0")]
+    InvalidChunkRows,
+    /// A mini-batch size of zero.
+    #[error("expected a batch size of at least 1 (or none, for the whole dataset); found 0")]
+    InvalidBatchSize,
     /// A batch with more rows than the workspace was built for.
     #[error("the workspace holds {capacity} rows; the batch has {rows}")]
     BatchTooLarge {

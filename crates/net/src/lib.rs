@@ -18,6 +18,32 @@
 //! The library never prints and never touches a global random generator: randomness comes
 //! in as a generator or seed, progress goes out through a callback.
 //!
+//! # Threads
+//!
+//! A batch's cost and gradient are computed in chunks of a fixed number of rows
+//! ([`Chunking`]) and summed by a fixed tree, in parallel over the cores of the rayon pool
+//! the call runs in ([`BatchGradient`]). The library never builds rayon's global pool:
+//! choose the threads with a pool of your own, and everything called inside
+//! [`ThreadPool::install`](rayon::ThreadPool::install) uses it:
+//!
+//! ```
+//! # use ndarray::array;
+//! # use nn_net::{train, Activation, Dataset, Init, Mlp, TrainConfig};
+//! # use nn_net::rand::{SeedableRng, rngs::StdRng};
+//! # let data = Dataset::new(array![[0.0_f32, 1.0], [1.0, 0.0]], array![[1.0], [0.0]])?;
+//! # let mut net = Mlp::new(&"2-3-1".parse()?, &[Activation::Tanh, Activation::Sigmoid], Init::default(), &mut StdRng::seed_from_u64(1))?;
+//! # let config = TrainConfig { epochs: 10, ..TrainConfig::default() };
+//! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
+//! let history = pool.install(|| train(&mut net, &data, &config))?;
+//! # assert_eq!(history.costs.len(), 10);
+//! # Ok::<(), nn_net::NetError>(())
+//! ```
+//!
+//! Outside any pool, calls use rayon's global pool (sized by `RAYON_NUM_THREADS`, or one
+//! thread per core). The chunks and the tree depend only on the batch size, the network's
+//! size and the [`Chunking`], never on the number of threads, so the cost, the gradient and
+//! the trained parameters are the same to the last bit on 1 thread or 64.
+//!
 //! # Example
 //!
 //! A 2-2-1 network learns XOR:
@@ -47,7 +73,9 @@
 
 mod architecture;
 mod backprop;
+mod batch_gradient;
 mod check;
+mod chunking;
 mod dataset;
 mod error;
 mod finite_difference;
@@ -61,6 +89,8 @@ mod trainer;
 mod workspace;
 
 pub use architecture::Architecture;
+pub use batch_gradient::BatchGradient;
+pub use chunking::Chunking;
 pub use dataset::Dataset;
 pub use error::NetError;
 pub use finite_difference::{

@@ -2,10 +2,13 @@
 
 use std::ops::ControlFlow;
 
-use ndarray::NdFloat;
+use ndarray::{Array2, ArrayView2, NdFloat, s};
+use ndarray_rand::rand::SeedableRng;
+use ndarray_rand::rand::rngs::StdRng;
+use ndarray_rand::rand::seq::SliceRandom;
 
 use crate::check::{cast, check_rate};
-use crate::{Dataset, FiniteDifference, Loss, Mlp, NetError, Trainer};
+use crate::{Chunking, Dataset, FiniteDifference, Loss, Mlp, NetError, Trainer};
 
 /// How the gradient of each step is computed.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -29,16 +32,29 @@ pub struct TrainConfig<F> {
     pub loss: Loss,
     /// How the gradient is computed.
     pub method: GradientMethod<F>,
+    /// Rows per step: `None` is the whole dataset (full-batch gradient descent); `Some(b)`
+    /// is mini-batch descent, the sample order shuffled every epoch and cut into batches of
+    /// `b` rows (the last one takes what is left).
+    pub batch_size: Option<usize>,
+    /// The seed of the per-epoch shuffle of mini-batch training: the same seed gives the
+    /// same shuffles, so the same parameters.
+    pub seed: u64,
+    /// How each batch is cut for the parallel sum.
+    pub chunking: Chunking,
 }
 
 impl<F: NdFloat> Default for TrainConfig<F> {
-    /// Rate 0.1, 1000 epochs, mean squared error, back-propagation.
+    /// Rate 0.1, 1000 epochs, mean squared error, back-propagation, full batch, seed 0,
+    /// the default chunking.
     fn default() -> Self {
         TrainConfig {
             rate: cast(0.1),
             epochs: 1000,
             loss: Loss::default(),
             method: GradientMethod::default(),
+            batch_size: None,
+            seed: 0,
+            chunking: Chunking::default(),
         }
     }
 }
@@ -50,7 +66,8 @@ pub struct Progress<'a, F> {
     pub epoch: usize,
     /// The number of epochs asked for.
     pub epochs: usize,
-    /// The cost at the start of this epoch (before its step).
+    /// The cost of this epoch: full batch, the cost before its step; mini-batches, the mean
+    /// over the epoch's batches of each batch's cost before its step.
     pub cost: F,
     /// The network after this epoch's step.
     pub mlp: &'a Mlp<F>,
@@ -59,9 +76,9 @@ pub struct Progress<'a, F> {
 /// The record of a training run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct History<F> {
-    /// The cost at the start of each epoch run (before its step).
+    /// The cost of each epoch run, as [`Progress::cost`].
     pub costs: Vec<F>,
-    /// The cost after the last step.
+    /// The cost on the whole dataset after the last step.
     pub final_cost: F,
     /// Whether the callback stopped the run before `epochs`.
     pub stopped_early: bool,
@@ -114,17 +131,38 @@ pub fn train_with<F: NdFloat>(
     if let crate::GradientMethod::FiniteDifference(settings) = config.method {
         settings.check()?;
     }
-    let (x, y) = (data.inputs(), data.targets());
-    let mut trainer = Trainer::new(mlp, data.len());
+    let n = data.len();
+    let batch = match config.batch_size {
+        Some(0) => return Err(NetError::InvalidBatchSize),
+        Some(b) => b.min(n),
+        None => n,
+    };
+    let mut trainer = Trainer::with_chunking(mlp, batch, config.chunking)?;
+    let mut batches = (batch < n).then(|| MiniBatches::new(data, batch, config.seed));
     // Grown as the run goes (reserving `epochs` up front would let one setting ask for
     // any amount of memory); a run stopped early keeps only what it used.
     let mut costs = Vec::new();
     let mut stopped_early = false;
     for epoch in 0..config.epochs {
-        let cost = trainer.step(mlp, x, y, config).map_err(|e| match e {
+        let at_epoch = |e: NetError| match e {
             NetError::Diverged { what, .. } => NetError::Diverged { epoch, what },
             other => other,
-        })?;
+        };
+        let cost = match &mut batches {
+            None => trainer.step(mlp, data.inputs(), data.targets(), config).map_err(at_epoch)?,
+            Some(batches) => {
+                batches.shuffle();
+                // Σ_batches cost_b·rows_b / n: the mean of the samples' losses over the
+                // epoch, each batch's taken before its own step.
+                let mut weighted = F::zero();
+                for k in 0..batches.count() {
+                    let (x, y) = batches.gather(k);
+                    let rows = cast::<F>(x.nrows() as f64);
+                    weighted += trainer.step(mlp, &x, &y, config).map_err(at_epoch)? * rows;
+                }
+                weighted / cast(n as f64)
+            }
+        };
         costs.push(cost);
         let progress = Progress { epoch, epochs: config.epochs, cost, mlp };
         if on_epoch(&progress).is_break() {
@@ -132,11 +170,63 @@ pub fn train_with<F: NdFloat>(
             break;
         }
     }
-    let final_cost = trainer.cost(mlp, x, y, config.loss)?;
+    let final_cost = if batches.is_none() {
+        trainer.cost(mlp, data.inputs(), data.targets(), config.loss)?
+    } else {
+        mlp.cost(data, config.loss)?
+    };
     if !final_cost.is_finite() {
         // The last step left finite parameters (the step checks that) whose cost is not
         // finite: the divergence the next epoch's step would have reported.
         return Err(NetError::Diverged { epoch: costs.len(), what: "cost" });
     }
     Ok(History { costs, final_cost, stopped_early })
+}
+
+/// The shuffled mini-batches of a dataset: the sample order, the shuffle's generator, and
+/// one batch's buffers, all made once and reused every epoch.
+struct MiniBatches<'d, F> {
+    data: &'d Dataset<F>,
+    order: Vec<usize>,
+    rng: StdRng,
+    batch: usize,
+    x: Array2<F>,
+    y: Array2<F>,
+}
+
+impl<'d, F: NdFloat> MiniBatches<'d, F> {
+    fn new(data: &'d Dataset<F>, batch: usize, seed: u64) -> Self {
+        MiniBatches {
+            data,
+            order: (0..data.len()).collect(),
+            rng: StdRng::seed_from_u64(seed),
+            batch,
+            x: Array2::zeros((batch, data.input_width())),
+            y: Array2::zeros((batch, data.target_width())),
+        }
+    }
+
+    /// A new order of the samples, for the next epoch.
+    fn shuffle(&mut self) {
+        self.order.shuffle(&mut self.rng);
+    }
+
+    /// The number of batches of an epoch.
+    fn count(&self) -> usize {
+        self.order.len().div_ceil(self.batch)
+    }
+
+    /// Copies the rows of batch `k` of the current order into the batch buffers; returns
+    /// views of the rows filled.
+    fn gather(&mut self, k: usize) -> (ArrayView2<'_, F>, ArrayView2<'_, F>) {
+        let start = k * self.batch;
+        let rows = &self.order[start..(start + self.batch).min(self.order.len())];
+        let (x, y) = (self.data.inputs(), self.data.targets());
+        for (r, &i) in rows.iter().enumerate() {
+            self.x.row_mut(r).assign(&x.row(i));
+            self.y.row_mut(r).assign(&y.row(i));
+        }
+        let n = rows.len();
+        (self.x.slice(s![..n, ..]), self.y.slice(s![..n, ..]))
+    }
 }

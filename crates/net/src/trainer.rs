@@ -2,16 +2,17 @@
 
 use ndarray::{ArrayRef2, NdFloat};
 
-use crate::check::{cast, check_rate};
+use crate::check::check_rate;
 use crate::finite_difference::finite_difference_unchecked;
-use crate::{Gradient, GradientMethod, Mlp, NetError, TrainConfig, Workspace};
+use crate::{BatchGradient, Chunking, Gradient, GradientMethod, Mlp, NetError, TrainConfig};
 
-/// The buffers of a training loop (a [`Workspace`] and a [`Gradient`]), built once, and
-/// the step that uses them: [`Trainer::step`] allocates no buffers of its own (the
-/// matrix-product kernel, matrixmultiply, allocates a packing buffer per product).
+/// The buffers of a training loop (a [`BatchGradient`]: each chunk's workspace and
+/// gradient), built once, and the step that uses them: [`Trainer::step`] allocates no
+/// buffers of its own.
 ///
-/// [`train`](crate::train) runs this for a number of epochs; use it directly to drive your
-/// own loop.
+/// [`train`](crate::train) runs this over epochs and mini-batches; use it directly to
+/// drive your own loop. A step runs in the rayon pool it is called from (see the crate
+/// docs) and gives the same bits on any number of threads.
 ///
 /// ```
 /// use ndarray::array;
@@ -34,22 +35,33 @@ use crate::{Gradient, GradientMethod, Mlp, NetError, TrainConfig, Workspace};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Trainer<F> {
-    workspace: Workspace<F>,
-    gradient: Gradient<F>,
+    batch: BatchGradient<F>,
     steps: usize,
 }
 
 impl<F: NdFloat> Trainer<F> {
-    /// Buffers for `mlp` and batches of up to `rows` rows.
+    /// Buffers for `mlp` and batches of up to `rows` rows, cut by the default [`Chunking`].
     pub fn new(mlp: &Mlp<F>, rows: usize) -> Self {
-        Trainer { workspace: Workspace::new(mlp, rows), gradient: Gradient::zeros(mlp), steps: 0 }
+        match Self::with_chunking(mlp, rows, Chunking::default()) {
+            Ok(trainer) => trainer,
+            Err(e) => unreachable!("the default chunking is valid: {e}"),
+        }
+    }
+
+    /// Buffers for `mlp` and batches of up to `rows` rows, cut by `chunking`.
+    ///
+    /// # Errors
+    /// [`NetError::InvalidChunkRows`] for a chunking of zero rows.
+    pub fn with_chunking(mlp: &Mlp<F>, rows: usize, chunking: Chunking) -> Result<Self, NetError> {
+        Ok(Trainer { batch: BatchGradient::new(mlp, rows, chunking)?, steps: 0 })
     }
 
     /// One step of gradient descent on a batch: computes the cost `C(θ)` and its gradient
     /// by `config.method`, then `θ ← θ − rate·∇C`. Returns the cost before the step.
     ///
-    /// The batch is checked in O(1) (widths and rows, not values: check values once, with
-    /// [`Dataset`](crate::Dataset)).
+    /// Back-propagation runs chunk by chunk in the current rayon pool ([`BatchGradient`]);
+    /// finite differences run serially. The batch is checked in O(1) (widths and rows, not
+    /// values: check values once, with [`Dataset`](crate::Dataset)).
     ///
     /// # Errors
     /// [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings; the batch
@@ -64,48 +76,32 @@ impl<F: NdFloat> Trainer<F> {
         config: &TrainConfig<F>,
     ) -> Result<F, NetError> {
         check_rate(config.rate)?;
-        mlp.check_batch(&self.workspace, x, y)?;
-        self.gradient.check_fits(mlp)?;
+        self.batch.check(mlp, x, y)?;
         let cost = match config.method {
             GradientMethod::BackPropagation => {
-                let n = cast::<F>(x.nrows() as f64);
-                let sum = mlp.gradient_sums_unchecked(
-                    &mut self.workspace,
-                    x,
-                    y,
-                    config.loss,
-                    &mut self.gradient,
-                );
-                self.gradient.scale(F::one() / n);
-                sum / n
+                self.batch.compute_unchecked(mlp, x.view(), y.view(), config.loss)
             }
             GradientMethod::FiniteDifference(settings) => {
                 settings.check()?;
-                finite_difference_unchecked(
-                    mlp,
-                    &mut self.workspace,
-                    x,
-                    y,
-                    config.loss,
-                    settings,
-                    &mut self.gradient,
-                )
+                let (workspace, gradient) = self.batch.first_chunk_mut();
+                finite_difference_unchecked(mlp, workspace, x, y, config.loss, settings, gradient)
             }
         };
+        let gradient = self.batch.gradient();
         if !cost.is_finite() {
             return Err(NetError::Diverged { epoch: self.steps, what: "cost" });
         }
-        if !self.gradient.is_finite() {
+        if !gradient.is_finite() {
             return Err(NetError::Diverged { epoch: self.steps, what: "gradient" });
         }
-        if !mlp.descend_if_finite(&self.gradient, config.rate) {
+        if !mlp.descend_if_finite(gradient, config.rate) {
             return Err(NetError::Diverged { epoch: self.steps, what: "parameter update" });
         }
         self.steps += 1;
         Ok(cost)
     }
 
-    /// The cost of a batch at the current parameters, through the trainer's workspace.
+    /// The cost of a batch at the current parameters, through the trainer's buffers.
     ///
     /// # Errors
     /// The batch errors of [`Mlp::gradient_into`].
@@ -116,13 +112,14 @@ impl<F: NdFloat> Trainer<F> {
         y: &ArrayRef2<F>,
         loss: crate::Loss,
     ) -> Result<F, NetError> {
-        mlp.check_batch(&self.workspace, x, y)?;
-        Ok(mlp.cost_unchecked(&mut self.workspace, x, y, loss))
+        self.batch.check(mlp, x, y)?;
+        let (workspace, _) = self.batch.first_chunk_mut();
+        Ok(mlp.cost_unchecked(workspace, x, y, loss))
     }
 
     /// The gradient of the last step.
     pub fn gradient(&self) -> &Gradient<F> {
-        &self.gradient
+        self.batch.gradient()
     }
 
     /// The number of steps taken.

@@ -1,0 +1,273 @@
+//! The cost and gradient of a batch, summed over chunks by a fixed tree in parallel.
+
+use ndarray::{ArrayRef2, ArrayView2, NdFloat, s};
+
+use crate::check::cast;
+use crate::{Chunking, Gradient, Loss, Mlp, NetError, Workspace};
+
+/// One chunk's buffers and its partial loss sum.
+#[derive(Clone, Debug)]
+struct Chunk<F> {
+    workspace: Workspace<F>,
+    gradient: Gradient<F>,
+    loss_sum: F,
+}
+
+/// Computes the cost and gradient of a batch by back-propagation, spread over the cores of
+/// the rayon pool it is called from, with a result that is the same to the last bit
+/// whatever the number of threads.
+///
+/// The batch is cut by a [`Chunking`] (a fixed number of rows per chunk, never derived from
+/// the thread count). Each chunk's loss sum and gradient sum are computed serially into its
+/// own buffers; the chunk sums are then combined by a fixed binary tree over the chunk
+/// indices: split at the middle, run the halves with `rayon::join`, add the right half's
+/// sum into the left's. The tree's shape depends only on the number of chunks, so 1 thread
+/// and 64 add the same numbers in the same order. The sum is divided by `n` once, at the
+/// end. A batch below the chunking's work threshold is one chunk, computed directly.
+///
+/// All buffers are built once, in [`BatchGradient::new`], for batches up to a capacity.
+///
+/// ```
+/// use ndarray::Array2;
+/// use nn_net::{Activation, BatchGradient, Chunking, Init, Loss, Mlp};
+/// use nn_net::rand::{SeedableRng, rngs::StdRng};
+///
+/// let mut rng = StdRng::seed_from_u64(1);
+/// let net = Mlp::<f64>::new(&"20-30-4".parse()?, &[Activation::Tanh; 2], Init::Uniform { low: -0.5, high: 0.5 }, &mut rng)?;
+/// let x = Array2::from_shape_fn((300, 20), |(i, j)| ((i * 7 + j) % 11) as f64 / 11.0);
+/// let y = Array2::from_shape_fn((300, 4), |(i, j)| ((i + j) % 2) as f64);
+///
+/// let chunking = Chunking { rows: 64, min_work: 0 };
+/// let mut batch = BatchGradient::new(&net, 300, chunking)?;
+/// let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+/// let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+/// let cost_1 = one.install(|| batch.compute(&net, &x, &y, Loss::MeanSquaredError))?;
+/// let gradient_1 = batch.gradient().clone();
+/// let cost_2 = two.install(|| batch.compute(&net, &x, &y, Loss::MeanSquaredError))?;
+/// assert_eq!(cost_1.to_bits(), cost_2.to_bits());
+/// assert_eq!(&gradient_1, batch.gradient()); // bit for bit
+/// # Ok::<(), nn_net::NetError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct BatchGradient<F> {
+    chunking: Chunking,
+    capacity: usize,
+    parameters: usize,
+    /// Chunk 0 holds the whole capacity (it is the only chunk below the work threshold);
+    /// the others hold `chunking.rows` rows each.
+    chunks: Vec<Chunk<F>>,
+    /// The rows of the last forward pass, so `backward` can check it follows one.
+    forward_rows: Option<usize>,
+}
+
+impl<F: NdFloat> BatchGradient<F> {
+    /// Buffers for `mlp` and batches of up to `capacity` rows, cut by `chunking`.
+    ///
+    /// # Errors
+    /// [`NetError::InvalidChunkRows`] for a chunking of zero rows.
+    pub fn new(mlp: &Mlp<F>, capacity: usize, chunking: Chunking) -> Result<Self, NetError> {
+        chunking.check()?;
+        let parameters = mlp.parameter_count();
+        let count = chunking.count(capacity, parameters);
+        let chunks = (0..count)
+            .map(|i| {
+                let rows = if i == 0 { capacity } else { chunking.rows };
+                Chunk {
+                    workspace: Workspace::new(mlp, rows),
+                    gradient: Gradient::zeros(mlp),
+                    loss_sum: F::zero(),
+                }
+            })
+            .collect();
+        Ok(BatchGradient { chunking, capacity, parameters, chunks, forward_rows: None })
+    }
+
+    /// The largest batch the buffers hold.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The chunking the batch is cut by.
+    pub fn chunking(&self) -> Chunking {
+        self.chunking
+    }
+
+    /// The number of chunks a batch of `rows` rows is cut into.
+    pub fn chunk_count(&self, rows: usize) -> usize {
+        self.chunking.count(rows, self.parameters)
+    }
+
+    /// The cost `C = (1/n) Σ_i loss(a_i, y_i)` of a batch, with its gradient `∂C/∂θ` left
+    /// in [`BatchGradient::gradient`]: feed-forward and back-propagation chunk by chunk,
+    /// in parallel in the current rayon pool.
+    ///
+    /// # Errors
+    /// The batch errors of [`Mlp::gradient_into`] ([`NetError::InputWidth`],
+    /// [`NetError::TargetWidth`], [`NetError::RowMismatch`], [`NetError::EmptyData`],
+    /// [`NetError::BatchTooLarge`], [`NetError::ShapeMismatch`]).
+    ///
+    /// # Shapes
+    /// `x` is `n × d_0` and `y` is `n × d_L`, with `0 < n ≤` [`BatchGradient::capacity`].
+    pub fn compute(
+        &mut self,
+        mlp: &Mlp<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        loss: Loss,
+    ) -> Result<F, NetError> {
+        self.check(mlp, x, y)?;
+        self.forward_rows = Some(x.nrows());
+        Ok(self.compute_unchecked(mlp, x.view(), y.view(), loss))
+    }
+
+    /// The feed-forward half of [`BatchGradient::compute`], alone: for profiling the two
+    /// halves separately (as `nn bench` does). Follow it with [`BatchGradient::backward`]
+    /// on the same batch.
+    ///
+    /// # Errors
+    /// As [`BatchGradient::compute`], for the inputs.
+    pub fn forward(&mut self, mlp: &Mlp<F>, x: &ArrayRef2<F>) -> Result<(), NetError> {
+        self.chunks[0].workspace.check_fits(mlp)?;
+        mlp.check_input_width(x.ncols())?;
+        self.chunks[0].workspace.check_rows(x.nrows())?;
+        let (x, n) = (x.view(), x.nrows());
+        let (chunking, count) = (self.chunking, self.chunk_count(n));
+        for_each_chunk(&mut self.chunks[..count], 0, &|i, chunk| {
+            let rows = chunking.range(i, count, n);
+            mlp.forward_unchecked(&mut chunk.workspace, &x.slice(s![rows, ..]));
+        });
+        self.forward_rows = Some(n);
+        Ok(())
+    }
+
+    /// The back-propagation half of [`BatchGradient::compute`], after
+    /// [`BatchGradient::forward`] on the same inputs `x`: returns the cost and leaves the
+    /// gradient in [`BatchGradient::gradient`], bit for bit what `compute` gives.
+    ///
+    /// # Errors
+    /// As [`BatchGradient::compute`]; [`NetError::RowMismatch`] if the last forward pass
+    /// was over a different number of rows (or there was none).
+    pub fn backward(
+        &mut self,
+        mlp: &Mlp<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        loss: Loss,
+    ) -> Result<F, NetError> {
+        self.check(mlp, x, y)?;
+        if self.forward_rows != Some(x.nrows()) {
+            return Err(NetError::RowMismatch {
+                inputs: self.forward_rows.unwrap_or(0),
+                targets: y.nrows(),
+            });
+        }
+        let (x, y, n) = (x.view(), y.view(), x.nrows());
+        let (chunking, count) = (self.chunking, self.chunk_count(n));
+        sum_chunks(&mut self.chunks[..count], 0, &|i, chunk| {
+            let rows = chunking.range(i, count, n);
+            chunk.loss_sum = mlp.backward_sums_unchecked(
+                &mut chunk.workspace,
+                &x.slice(s![rows.clone(), ..]),
+                &y.slice(s![rows, ..]),
+                loss,
+                &mut chunk.gradient,
+            );
+        });
+        Ok(self.finish(n))
+    }
+
+    /// The gradient of the last [`BatchGradient::compute`] or [`BatchGradient::backward`].
+    pub fn gradient(&self) -> &Gradient<F> {
+        &self.chunks[0].gradient
+    }
+
+    /// `compute`, everything already checked.
+    pub(crate) fn compute_unchecked(
+        &mut self,
+        mlp: &Mlp<F>,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+        loss: Loss,
+    ) -> F {
+        let n = x.nrows();
+        let (chunking, count) = (self.chunking, self.chunk_count(n));
+        sum_chunks(&mut self.chunks[..count], 0, &|i, chunk| {
+            let rows = chunking.range(i, count, n);
+            chunk.loss_sum = mlp.gradient_sums_unchecked(
+                &mut chunk.workspace,
+                &x.slice(s![rows.clone(), ..]),
+                &y.slice(s![rows, ..]),
+                loss,
+                &mut chunk.gradient,
+            );
+        });
+        self.finish(n)
+    }
+
+    /// Divides the summed gradient and loss by `n`, once; returns the cost.
+    fn finish(&mut self, n: usize) -> F {
+        let n = cast::<F>(n as f64);
+        let first = &mut self.chunks[0];
+        first.gradient.scale(F::one() / n);
+        first.loss_sum / n
+    }
+
+    pub(crate) fn check(
+        &self,
+        mlp: &Mlp<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+    ) -> Result<(), NetError> {
+        mlp.check_batch(&self.chunks[0].workspace, x, y)?;
+        self.chunks[0].gradient.check_fits(mlp)
+    }
+
+    /// The whole-capacity workspace and gradient of chunk 0, for the serial
+    /// finite-difference path.
+    pub(crate) fn first_chunk_mut(&mut self) -> (&mut Workspace<F>, &mut Gradient<F>) {
+        let first = &mut self.chunks[0];
+        (&mut first.workspace, &mut first.gradient)
+    }
+}
+
+/// Runs `work` on every chunk, the halves of the range in parallel (`rayon::join`).
+fn for_each_chunk<F, W>(chunks: &mut [Chunk<F>], first: usize, work: &W)
+where
+    F: NdFloat,
+    W: Fn(usize, &mut Chunk<F>) + Sync,
+{
+    match chunks {
+        [] => {}
+        [only] => work(first, only),
+        _ => {
+            let mid = chunks.len() / 2;
+            let (left, right) = chunks.split_at_mut(mid);
+            rayon::join(
+                || for_each_chunk(left, first, work),
+                || for_each_chunk(right, first + mid, work),
+            );
+        }
+    }
+}
+
+/// Runs `work` on every chunk and adds the chunks' sums by the fixed tree: split at the
+/// middle, the halves in parallel, the right half's sum added into the left's. The total
+/// ends in `chunks[0]`. The order of every addition depends only on `chunks.len()`.
+fn sum_chunks<F, W>(chunks: &mut [Chunk<F>], first: usize, work: &W)
+where
+    F: NdFloat,
+    W: Fn(usize, &mut Chunk<F>) + Sync,
+{
+    match chunks {
+        [] => {}
+        [only] => work(first, only),
+        _ => {
+            let mid = chunks.len() / 2;
+            let (left, right) = chunks.split_at_mut(mid);
+            rayon::join(|| sum_chunks(left, first, work), || sum_chunks(right, first + mid, work));
+            let (into, from) = (&mut left[0], &right[0]);
+            into.gradient += &from.gradient;
+            into.loss_sum += from.loss_sum;
+        }
+    }
+}
