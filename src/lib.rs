@@ -1,5 +1,5 @@
 //! The `nn` command's library: the notes' lessons, shared by the `nn demo` subcommands and
-//! the programs in `examples/`.
+//! the programs in `examples/`, and the throughput benchmark behind `nn bench`.
 //!
 //! The engine itself is in two crates: [`nn_net`] (the network, training) and
 //! [`nn_tensor`] (the kernels). This crate adds the lessons that walk from one weight to an
@@ -16,6 +16,7 @@
 //! # Ok::<(), nn_net::NetError>(())
 //! ```
 
+pub mod bench;
 pub mod lessons;
 
 /// The README's API tour, compiled and run as a doctest.

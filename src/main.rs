@@ -7,6 +7,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use nn::bench;
 use nn::lessons::{LessonError, adder, chain, fd_vs_gd, gates, twice, xor};
 
 /// A neural-network engine for CPUs: feed-forward and back-propagation over whole batches.
@@ -24,6 +25,8 @@ enum Command {
         #[command(subcommand)]
         lesson: Lesson,
     },
+    /// Measure training throughput per thread count on seeded synthetic data.
+    Bench(bench::Options),
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,11 +48,16 @@ enum Lesson {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let lesson = match cli.command {
-        None => Lesson::Adder(adder::Options::default()),
-        Some(Command::Demo { lesson }) => lesson,
+    let outcome = match cli.command {
+        None => run(&Lesson::Adder(adder::Options::default())).map_err(|e| e.to_string()),
+        Some(Command::Demo { lesson }) => run(&lesson).map_err(|e| e.to_string()),
+        Some(Command::Bench(options)) => bench::run(&options)
+            .map(|report| {
+                print!("{}", if options.json { report.json_lines() } else { report.to_string() })
+            })
+            .map_err(|e| e.to_string()),
     };
-    match run(&lesson) {
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -60,3 +60,71 @@ fn bad_input_is_a_clear_error_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn bench_reports_every_thread_count_with_the_same_checksum() {
+    let out = nn(&[
+        "bench",
+        "--arch",
+        "64-128-10",
+        "--batch",
+        "200",
+        "--chunk-rows",
+        "16",
+        "--threads",
+        "1,2,3",
+        "--steps",
+        "5",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rows: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON object a line")).collect();
+    assert_eq!(rows.len(), 3, "{stdout}");
+    for (row, threads) in rows.iter().zip([1, 2, 3]) {
+        assert_eq!(row["threads"], threads);
+        assert_eq!(row["arch"], "64-128-10");
+        assert_eq!(row["batch"], 200);
+        assert_eq!(row["dtype"], "f32");
+        assert_eq!(row["chunks"], 13); // 200 rows in chunks of 16
+        assert!(row["samples_per_s"].as_f64().is_some_and(|v| v > 0.0), "{row}");
+        assert!(row["gflops"].as_f64().is_some_and(|v| v > 0.0), "{row}");
+        // The batch was split (13 chunks), and every thread count ends on the same
+        // parameters, to the last bit.
+        assert_eq!(row["checksum"], rows[0]["checksum"], "{stdout}");
+    }
+}
+
+#[test]
+fn bench_presets_and_dtypes_run_and_print_a_table() {
+    for args in [
+        &["bench", "--preset", "nand", "--threads", "1", "--steps", "3"][..],
+        &["bench", "--preset", "adder", "--threads", "1,2", "--steps", "3", "--dtype", "f64"],
+        &["bench", "--preset", "mnist", "--batch", "64", "--threads", "2", "--steps", "2"],
+    ] {
+        let out = nn(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("samples/s") && stdout.contains("checksum"), "{stdout}");
+    }
+}
+
+#[test]
+fn bench_refuses_bad_settings_clearly() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["bench", "--threads", "0"], "thread counts of at least 1"),
+        (&["bench", "--arch", "3-x"], "not a whole number"),
+        (&["bench", "--batch", "0"], "--batch: expected at least 1"),
+        (&["bench", "--chunk-rows", "0", "--steps", "1"], "at least 1 row per chunk"),
+        (&["bench", "--seconds", "-1"], "--seconds: expected a positive number"),
+        (&["bench", "--preset", "huge"], "invalid value 'huge'"),
+    ];
+    for (args, expected) in cases {
+        let out = nn(args);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -96,7 +96,9 @@ impl<F: NdFloat> Gradient<F> {
 
     /// Whether every entry is finite.
     pub fn is_finite(&self) -> bool {
-        self.layers.iter().all(|g| g.w.iter().chain(g.b.iter()).all(|v| v.is_finite()))
+        // A branch-free fold that vectorises, rather than a short-circuiting iterator.
+        let finite = |ok: bool, v: &F| ok & v.is_finite();
+        self.layers.iter().all(|g| g.w.fold(true, finite) & g.b.fold(true, finite))
     }
 
     /// A gradient is tied to the shape of the network it was built for.

@@ -91,11 +91,11 @@ impl<F: NdFloat> Trainer<F> {
         if !cost.is_finite() {
             return Err(NetError::Diverged { epoch: self.steps, what: "cost" });
         }
-        if !gradient.is_finite() {
-            return Err(NetError::Diverged { epoch: self.steps, what: "gradient" });
-        }
+        // One checked pass: a non-finite gradient makes a non-finite update, so the
+        // gradient itself is only examined to name the cause.
         if !mlp.descend_if_finite(gradient, config.rate) {
-            return Err(NetError::Diverged { epoch: self.steps, what: "parameter update" });
+            let what = if gradient.is_finite() { "parameter update" } else { "gradient" };
+            return Err(NetError::Diverged { epoch: self.steps, what });
         }
         self.steps += 1;
         Ok(cost)

@@ -1,0 +1,464 @@
+//! `nn bench`: training throughput per thread count, on seeded synthetic data.
+//!
+//! For each thread count, in a rayon pool of that size: the same seeded network and batch;
+//! 10 steps, then a checksum of the parameters (equal across thread counts when the
+//! engine's promise holds); then timed full training steps (`Trainer::step`) for samples/s
+//! and GFLOP/s; then as many steps again with the phases run apart (feed-forward,
+//! back-propagation with the chunk sums, descent) for the per-phase split.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use ndarray::{Array2, NdFloat};
+use nn_net::rand::distr::uniform::SampleUniform;
+use nn_net::rand::rngs::StdRng;
+use nn_net::rand::{Rng, SeedableRng};
+use nn_net::{
+    Activation, Architecture, BatchGradient, Chunking, Init, Loss, Mlp, NetError, TrainConfig,
+    Trainer,
+};
+use serde::Serialize;
+use thiserror::Error;
+
+/// The standard shapes, one word each.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// The NAND neuron: 2-1, sigmoid, batch 4.
+    Nand,
+    /// XOR: 2-2-1, sigmoid, batch 4.
+    Xor,
+    /// The 4-bit adder: 8-16-5, sigmoid, batch 256.
+    Adder,
+    /// MNIST-shaped: 784-128-10, sigmoid, batch 1000.
+    Mnist,
+    /// Wide: 1024-1024-1024-10, ReLU hidden layers, batch 256.
+    Wide,
+}
+
+impl Preset {
+    /// The preset's architecture, hidden activation and batch size.
+    pub fn settings(self) -> (&'static str, Activation, usize) {
+        match self {
+            Preset::Nand => ("2-1", Activation::Sigmoid, 4),
+            Preset::Xor => ("2-2-1", Activation::Sigmoid, 4),
+            Preset::Adder => ("8-16-5", Activation::Sigmoid, 256),
+            Preset::Mnist => ("784-128-10", Activation::Sigmoid, 1000),
+            Preset::Wide => ("1024-1024-1024-10", Activation::Relu, 256),
+        }
+    }
+}
+
+/// The float type to train in.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Dtype {
+    /// 32-bit floats.
+    #[default]
+    F32,
+    /// 64-bit floats.
+    F64,
+}
+
+impl fmt::Display for Dtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dtype::F32 => "f32",
+            Dtype::F64 => "f64",
+        })
+    }
+}
+
+/// A comma-separated list of thread counts, such as `1,2`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadCounts(pub Vec<usize>);
+
+impl FromStr for ThreadCounts {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let counts = s
+            .split(',')
+            .map(|t| match t.trim().parse::<usize>() {
+                Ok(0) | Err(_) => Err(format!(
+                    "expected thread counts of at least 1 joined by ',', such as 1,2; found {t:?}"
+                )),
+                Ok(n) => Ok(n),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ThreadCounts(counts))
+    }
+}
+
+/// The settings of `nn bench`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Options {
+    /// A standard shape; the flags below override its settings.
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
+    /// Layer sizes, inputs first [default: 784-128-10].
+    #[arg(long)]
+    pub arch: Option<Architecture>,
+    /// Hidden-layer activation [default: sigmoid].
+    #[arg(long)]
+    pub activation: Option<Activation>,
+    /// Output-layer activation.
+    #[arg(long, default_value_t = Activation::Sigmoid)]
+    pub output: Activation,
+    /// Loss.
+    #[arg(long, default_value_t = Loss::MeanSquaredError)]
+    pub loss: Loss,
+    /// Rows per step [default: 1000].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Thread counts to run, such as 1,2.
+    #[arg(long, default_value = "1,2")]
+    pub threads: ThreadCounts,
+    /// Float type.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
+    /// Timed steps per thread count (instead of --seconds).
+    #[arg(long, conflicts_with = "seconds")]
+    pub steps: Option<usize>,
+    /// Seconds of timed steps per thread count.
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    pub seconds: f64,
+    /// Rows per chunk of the parallel batch sum.
+    #[arg(long, default_value_t = Chunking::default().rows)]
+    pub chunk_rows: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    pub rate: f64,
+    /// Seed of the network and the data.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// One JSON object per thread count, each on its own line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Why the benchmark could not run.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BenchError {
+    /// The engine refused a setting or the training diverged.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// A bench setting out of range.
+    #[error("--{name}: expected {expected}; found {found}")]
+    Setting {
+        /// The flag, without the dashes.
+        name: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// What was given.
+        found: String,
+    },
+    /// rayon could not start a pool.
+    #[error("could not start a pool of {threads} threads: {reason}")]
+    Pool {
+        /// The threads asked for.
+        threads: usize,
+        /// rayon's reason.
+        reason: String,
+    },
+}
+
+/// The measurements of one thread count.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    /// The architecture, such as `784-128-10`.
+    pub arch: String,
+    /// Hidden activation.
+    pub activation: String,
+    /// Output activation.
+    pub output: String,
+    /// Loss.
+    pub loss: String,
+    /// Rows per step.
+    pub batch: usize,
+    /// `f32` or `f64`.
+    pub dtype: String,
+    /// Threads in the pool.
+    pub threads: usize,
+    /// Rows per chunk.
+    pub chunk_rows: usize,
+    /// Chunks per batch.
+    pub chunks: usize,
+    /// Timed steps.
+    pub steps: usize,
+    /// Training samples per second over the timed full steps.
+    pub samples_per_s: f64,
+    /// Milliseconds per full step.
+    pub ms_per_step: f64,
+    /// Milliseconds per step in feed-forward (phases run apart).
+    pub forward_ms: f64,
+    /// Milliseconds per step in back-propagation and the chunk sums (phases run apart).
+    pub backward_ms: f64,
+    /// Milliseconds per step in the descent (phases run apart).
+    pub update_ms: f64,
+    /// Billions of floating-point operations per second in the matrix products actually
+    /// done (2 per multiply-add), over the timed full steps.
+    pub gflops: f64,
+    /// Samples/s over `threads ×` the 1-thread samples/s, when 1 thread was run.
+    pub efficiency: Option<f64>,
+    /// FNV-1a hash of the parameters' bits after 10 steps from the seeded start.
+    pub checksum: String,
+}
+
+/// The report: one row per thread count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The rows, in the order of `--threads`.
+    pub rows: Vec<Row>,
+}
+
+/// The resolved settings of a run.
+struct Settings {
+    arch: Architecture,
+    activation: Activation,
+    batch: usize,
+}
+
+impl Options {
+    fn resolve(&self) -> Result<Settings, BenchError> {
+        let (arch, activation, batch) =
+            self.preset.map(Preset::settings).unwrap_or(("784-128-10", Activation::Sigmoid, 1000));
+        let arch = match &self.arch {
+            Some(a) => a.clone(),
+            None => arch.parse()?,
+        };
+        let batch = self.batch.unwrap_or(batch);
+        if batch == 0 {
+            return Err(BenchError::Setting {
+                name: "batch",
+                expected: "at least 1",
+                found: "0".into(),
+            });
+        }
+        if self.steps == Some(0) {
+            return Err(BenchError::Setting {
+                name: "steps",
+                expected: "at least 1",
+                found: "0".into(),
+            });
+        }
+        if !(self.seconds.is_finite() && self.seconds > 0.0) {
+            return Err(BenchError::Setting {
+                name: "seconds",
+                expected: "a positive number",
+                found: self.seconds.to_string(),
+            });
+        }
+        Ok(Settings { arch, activation: self.activation.unwrap_or(activation), batch })
+    }
+}
+
+/// Multiply-adds ×2 of the matrix products of one training step on `rows` rows:
+/// feed-forward `A_{l-1}·W_l` for every layer, `A_{l-1}ᵀ·Δ_l` for every layer, and
+/// `Δ_l·W_lᵀ` for every layer but the first.
+pub fn flops_per_step(arch: &Architecture, rows: usize) -> f64 {
+    let products: Vec<f64> = arch.sizes().windows(2).map(|w| (w[0] * w[1]) as f64).collect();
+    let all: f64 = products.iter().sum();
+    2.0 * rows as f64 * (3.0 * all - products[0])
+}
+
+/// FNV-1a over the bits of every parameter, in `Mlp::parameters` order.
+pub fn checksum<F: NdFloat>(mlp: &Mlp<F>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in mlp.parameters() {
+        let bits = p.to_f64().map_or(0, f64::to_bits);
+        for byte in bits.to_le_bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// Runs the benchmark for every thread count.
+///
+/// # Errors
+/// [`BenchError`] for bad settings, a pool that cannot start, or a diverging run.
+pub fn run(options: &Options) -> Result<Report, BenchError> {
+    match options.dtype {
+        Dtype::F32 => run_typed::<f32>(options),
+        Dtype::F64 => run_typed::<f64>(options),
+    }
+}
+
+fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, BenchError> {
+    let settings = options.resolve()?;
+    let chunking = Chunking { rows: options.chunk_rows, ..Chunking::default() };
+    chunking.check()?;
+    let mut rows: Vec<Row> = Vec::new();
+    for &threads in &options.threads.0 {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| BenchError::Pool { threads, reason: e.to_string() })?;
+        let row = pool.install(|| measure::<F>(options, &settings, chunking, threads))?;
+        rows.push(row);
+    }
+    let one_thread = rows.iter().find(|r| r.threads == 1).map(|r| r.samples_per_s);
+    for row in &mut rows {
+        row.efficiency = one_thread.map(|one| row.samples_per_s / (one * row.threads as f64));
+    }
+    Ok(Report { rows })
+}
+
+/// One thread count's measurements, run inside its pool.
+fn measure<F: NdFloat + SampleUniform>(
+    options: &Options,
+    settings: &Settings,
+    chunking: Chunking,
+    threads: usize,
+) -> Result<Row, BenchError> {
+    let Settings { arch, activation, batch } = settings;
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let mut activations = vec![*activation; arch.layers()];
+    if let Some(last) = activations.last_mut() {
+        *last = options.output;
+    }
+    let init = Init::Uniform { low: -0.1, high: 0.1 };
+    let mut net = Mlp::<F>::new(arch, &activations, init, &mut rng)?;
+    let x = Array2::from_shape_fn((*batch, arch.inputs()), |_| cast::<F>(rng.random::<f64>()));
+    // One-hot targets of a random class (a random bit, for one output).
+    let y = Array2::from_shape_fn((*batch, arch.outputs()), |(_, j)| {
+        let hot = if arch.outputs() == 1 { rng.random_bool(0.5) } else { j == 0 };
+        cast::<F>(f64::from(u8::from(hot)))
+    });
+    let config = TrainConfig {
+        rate: cast::<F>(options.rate),
+        loss: options.loss,
+        chunking,
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::with_chunking(&net, *batch, chunking)?;
+
+    for _ in 0..10 {
+        trainer.step(&mut net, &x, &y, &config)?;
+    }
+    let checksum = checksum(&net);
+
+    // Full steps, as training runs them.
+    let budget = Duration::from_secs_f64(options.seconds);
+    let started = Instant::now();
+    let mut steps = 0;
+    while options.steps.map_or(started.elapsed() < budget, |n| steps < n) {
+        trainer.step(&mut net, &x, &y, &config)?;
+        steps += 1;
+    }
+    let full = started.elapsed().as_secs_f64();
+
+    // The same number of steps with the phases run apart and timed one by one.
+    let mut engine = BatchGradient::new(&net, *batch, chunking)?;
+    let (mut forward, mut backward, mut update) = (0.0, 0.0, 0.0);
+    for _ in 0..steps {
+        let t0 = Instant::now();
+        engine.forward(&net, &x)?;
+        let t1 = Instant::now();
+        engine.backward(&net, &x, &y, options.loss)?;
+        let t2 = Instant::now();
+        net.descend(engine.gradient(), config.rate)?;
+        let t3 = Instant::now();
+        forward += (t1 - t0).as_secs_f64();
+        backward += (t2 - t1).as_secs_f64();
+        update += (t3 - t2).as_secs_f64();
+    }
+
+    let per_step_ms = |s: f64| 1e3 * s / steps as f64;
+    Ok(Row {
+        arch: arch.to_string(),
+        activation: activation.to_string(),
+        output: options.output.to_string(),
+        loss: options.loss.to_string(),
+        batch: *batch,
+        dtype: options.dtype.to_string(),
+        threads,
+        chunk_rows: chunking.rows,
+        chunks: engine.chunk_count(*batch),
+        steps,
+        samples_per_s: (steps * batch) as f64 / full,
+        ms_per_step: per_step_ms(full),
+        forward_ms: per_step_ms(forward),
+        backward_ms: per_step_ms(backward),
+        update_ms: per_step_ms(update),
+        gflops: flops_per_step(arch, *batch) * steps as f64 / full / 1e9,
+        efficiency: None,
+        checksum,
+    })
+}
+
+fn cast<F: NdFloat>(v: f64) -> F {
+    <F as num_traits::NumCast>::from(v).unwrap_or_else(F::zero)
+}
+
+impl Report {
+    /// One JSON object per thread count, each on its own line.
+    pub fn json_lines(&self) -> String {
+        self.rows.iter().map(|row| serde_json::to_string(row).unwrap_or_default() + "\n").collect()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(first) = self.rows.first() else { return Ok(()) };
+        writeln!(
+            f,
+            "arch {}  activation {}  output {}  loss {}  batch {}  dtype {}  chunk rows {} ({} chunks)",
+            first.arch,
+            first.activation,
+            first.output,
+            first.loss,
+            first.batch,
+            first.dtype,
+            first.chunk_rows,
+            first.chunks
+        )?;
+        writeln!(
+            f,
+            "threads  steps   samples/s   ms/step   forward  backward    update   GFLOP/s  efficiency  checksum"
+        )?;
+        for r in &self.rows {
+            let efficiency = r.efficiency.map_or("-".to_owned(), |e| format!("{:.0}%", 100.0 * e));
+            writeln!(
+                f,
+                "{:>7} {:>6} {:>11.0} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.2} {:>11}  {}",
+                r.threads,
+                r.steps,
+                r.samples_per_s,
+                r.ms_per_step,
+                r.forward_ms,
+                r.backward_ms,
+                r.update_ms,
+                r.gflops,
+                efficiency,
+                r.checksum
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flops_of_a_step_by_hand() {
+        // 784-128-10 on 1 row: forward 784·128 + 128·10, weight gradients the same again,
+        // and Δ·Wᵀ only for the second layer: 128·10. Two flops each multiply-add.
+        let arch: Architecture = "784-128-10".parse().unwrap();
+        let expected = 2.0 * (2.0 * (784.0 * 128.0 + 1280.0) + 1280.0);
+        assert_eq!(flops_per_step(&arch, 1), expected);
+        assert_eq!(flops_per_step(&arch, 1000), 1000.0 * expected);
+    }
+
+    #[test]
+    fn thread_counts_parse_and_bad_ones_are_refused() {
+        assert_eq!("1, 2,4".parse::<ThreadCounts>(), Ok(ThreadCounts(vec![1, 2, 4])));
+        for bad in ["", "0", "1,,2", "two", "-1"] {
+            assert!(bad.parse::<ThreadCounts>().is_err(), "{bad:?}");
+        }
+    }
+}
