@@ -5,7 +5,9 @@
 //! (`*_into`), so that a training loop can build its buffers once and reuse them:
 //!
 //! - matrix products, plain or with either operand transposed ([`matmul_into`],
-//!   [`matmul_at_b_into`], [`matmul_a_bt_into`]), through ndarray's `general_mat_mul`;
+//!   [`matmul_at_b_into`], [`matmul_a_bt_into`]), and the general `C ← α·A·B + β·C`
+//!   ([`gemm_into`]): the crate's own packed, cache-blocked kernel with AVX-512 and AVX2
+//!   micro-kernels chosen at run time, which allocates nothing once warm;
 //! - the bias broadcast over the rows of a batch and its reverse, column sums
 //!   ([`add_row_into`], [`column_sums_into`]);
 //! - activations and their derivatives, in place ([`Activation`]);
@@ -41,11 +43,13 @@
 
 mod activation;
 mod bias;
+mod gemm;
 mod init;
 mod matmul;
 
 pub use activation::{Activation, LEAKY_RELU_SLOPE, ParseActivationError};
 pub use bias::{add_row_into, column_sums_into};
+pub use gemm::gemm_into;
 pub use init::{fill_uniform, uniform};
 pub use matmul::{matmul, matmul_a_bt_into, matmul_at_b_into, matmul_into};
 

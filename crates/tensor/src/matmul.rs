@@ -1,12 +1,14 @@
 //! Matrix products into a destination.
 //!
-//! All three go through ndarray's `general_mat_mul`, which hands contiguous or strided
-//! operands to matrixmultiply's packed GEMM kernels (AVX-512 where the CPU has it; see the
-//! workspace manifest). A transposed operand is a `.t()` view: the kernels read it through
-//! its strides, so no transpose is ever copied.
+//! All three go through the crate's own product ([`gemm_into`](crate::gemm_into), in
+//! `gemm/`), which reads contiguous or strided operands through their strides, picks its
+//! micro-kernel by CPU features at run time (AVX-512, AVX2, or portable), and keeps its
+//! packing buffers per thread, so that a warm call allocates nothing. A transposed operand
+//! is a `.t()` view: it is read in place, so no transpose is ever copied by the caller.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayRef2, NdFloat};
+
+use crate::gemm::{Isa, Path, product};
 
 /// `c = a · b`.
 ///
@@ -20,7 +22,7 @@ use ndarray::{Array2, ArrayRef2, NdFloat};
 #[track_caller]
 pub fn matmul_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
     assert_product_shapes(c.dim(), a.dim(), b.dim(), "a · b");
-    general_mat_mul(F::one(), a, b, F::zero(), c);
+    product(Path::Auto, Isa::detect(), F::one(), a.view(), b.view(), F::zero(), c);
 }
 
 /// `c = aᵀ · b`, reading `a` through a transposed view.
@@ -36,7 +38,7 @@ pub fn matmul_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &Array
 pub fn matmul_at_b_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
     let at = a.t();
     assert_product_shapes(c.dim(), at.dim(), b.dim(), "aᵀ · b");
-    general_mat_mul(F::one(), &at, b, F::zero(), c);
+    product(Path::Auto, Isa::detect(), F::one(), at, b.view(), F::zero(), c);
 }
 
 /// `c = a · bᵀ`, reading `b` through a transposed view.
@@ -52,7 +54,7 @@ pub fn matmul_at_b_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &
 pub fn matmul_a_bt_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
     let bt = b.t();
     assert_product_shapes(c.dim(), a.dim(), bt.dim(), "a · bᵀ");
-    general_mat_mul(F::one(), a, &bt, F::zero(), c);
+    product(Path::Auto, Isa::detect(), F::one(), a.view(), bt, F::zero(), c);
 }
 
 /// `a · b` in a new array: the allocating convenience over [`matmul_into`].

@@ -1,0 +1,132 @@
+//! A steady training step allocates nothing: a counting global allocator sees no
+//! allocation over 100 steps after a warm-up, on the serial path and on the parallel path
+//! (inside a 2-thread pool), from the NAND neuron to an MNIST-shaped network.
+//!
+//! One test function on purpose: the counter is global, so nothing else may run beside it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use ndarray::Array2;
+use nn_net::rand::SeedableRng;
+use nn_net::rand::rngs::StdRng;
+use nn_net::{Activation, Architecture, Chunking, Init, Mlp, TrainConfig, Trainer};
+use nn_tensor::uniform;
+
+/// Counts allocations (and reallocations) while `COUNTING` is set.
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the wrapper only
+// counts.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's contract for `alloc` is passed on as it is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc` is passed on as it is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's contract for `realloc` is passed on as it is.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations made by `f`.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    f();
+    COUNTING.store(false, Ordering::SeqCst);
+    ALLOCATIONS.load(Ordering::SeqCst)
+}
+
+/// Allocations over 100 training steps after `warm_up` steps, run by `run` (directly, or
+/// inside a pool).
+fn steady_step_allocations(
+    sizes: &[usize],
+    rows: usize,
+    chunking: Chunking,
+    warm_up: usize,
+    pool: Option<&rayon::ThreadPool>,
+) -> usize {
+    let mut rng = StdRng::seed_from_u64(1);
+    let arch = Architecture::new(sizes.to_vec()).unwrap();
+    let activations = vec![Activation::Sigmoid; arch.layers()];
+    let mut net =
+        Mlp::<f32>::new(&arch, &activations, Init::Uniform { low: -0.1, high: 0.1 }, &mut rng)
+            .unwrap();
+    let x: Array2<f32> = uniform((rows, arch.inputs()), 0.0, 1.0, &mut rng);
+    let y: Array2<f32> = uniform((rows, arch.outputs()), 0.0, 1.0, &mut rng);
+    let config = TrainConfig { rate: 1e-3, chunking, ..TrainConfig::default() };
+    let mut trainer = Trainer::with_chunking(&net, rows, chunking).unwrap();
+    let mut count = 0;
+    if let Some(pool) = pool {
+        // Each worker grows its thread-local GEMM scratch the first time it runs a product
+        // of a given size, and work stealing decides which worker runs which chunk: so
+        // first run one chunk's step on every worker, with the chunk's shapes.
+        let chunk = rows.min(chunking.rows);
+        pool.broadcast(|_| {
+            let mut copy = net.clone();
+            let mut warm = Trainer::with_chunking(&copy, chunk, Chunking::serial()).unwrap();
+            let (xs, ys) = (x.slice(ndarray::s![..chunk, ..]), y.slice(ndarray::s![..chunk, ..]));
+            warm.step(&mut copy, &xs, &ys, &config).unwrap();
+        });
+    }
+    let mut run_all = || {
+        for _ in 0..warm_up {
+            trainer.step(&mut net, &x, &y, &config).unwrap();
+        }
+        count = allocations_in(|| {
+            for _ in 0..100 {
+                trainer.step(&mut net, &x, &y, &config).unwrap();
+            }
+        });
+    };
+    match pool {
+        Some(pool) => pool.install(run_all),
+        None => run_all(),
+    }
+    count
+}
+
+#[test]
+fn a_steady_training_step_allocates_nothing() {
+    let shapes: [(&[usize], usize); 5] = [
+        (&[2, 1], 4),
+        (&[2, 2, 1], 4),
+        (&[8, 16, 5], 256),
+        (&[784, 128, 10], 64),
+        (&[784, 128, 10], 1000),
+    ];
+    for (sizes, rows) in shapes {
+        // The serial path: the whole batch is one chunk, no rayon.
+        let n = steady_step_allocations(sizes, rows, Chunking::serial(), 3, None);
+        assert_eq!(n, 0, "serial {sizes:?} × {rows}: {n} allocations in 100 steps");
+    }
+
+    // The parallel path: chunks of 64 rows on a 2-thread pool, the whole loop inside one
+    // `install`, after every worker has run one chunk (see `steady_step_allocations`).
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    for (sizes, rows) in shapes {
+        let chunking = Chunking { rows: 64, min_work: 0 };
+        let n = steady_step_allocations(sizes, rows, chunking, 5, Some(&pool));
+        assert_eq!(n, 0, "parallel {sizes:?} × {rows}: {n} allocations in 100 steps");
+    }
+}
