@@ -93,11 +93,23 @@ fn steady_step_allocations(
         for _ in 0..warm_up {
             trainer.step(&mut net, &x, &y, &config).unwrap();
         }
-        count = allocations_in(|| {
-            for _ in 0..100 {
-                trainer.step(&mut net, &x, &y, &config).unwrap();
+        // Up to three windows of 100 steps; the least is reported. A per-step allocation
+        // shows in every window (at least 100 each), so this cannot hide one; what it
+        // tolerates is a single one-off event landing in one window (seen once in about 25
+        // runs on the parallel path: a worker's first use of a thread-local).
+        let mut least = usize::MAX;
+        for _ in 0..3 {
+            let n = allocations_in(|| {
+                for _ in 0..100 {
+                    trainer.step(&mut net, &x, &y, &config).unwrap();
+                }
+            });
+            least = least.min(n);
+            if n == 0 {
+                break;
             }
-        });
+        }
+        count = least;
     };
     match pool {
         Some(pool) => pool.install(run_all),
