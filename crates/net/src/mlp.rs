@@ -134,8 +134,8 @@ impl<F: NdFloat> Mlp<F> {
     /// Feed-forward of a batch through a workspace: returns a view of the outputs,
     /// `n × d_L`, which stays valid until the workspace is used again.
     ///
-    /// Allocates no buffers of its own: every layer writes into the workspace's. (The
-    /// matrix-product kernel, matrixmultiply, allocates a packing buffer per product.)
+    /// Allocates nothing once warm: every layer writes into the workspace's buffers, and the
+    /// matrix products keep their packing scratch per thread.
     ///
     /// # Errors
     /// [`NetError::InputWidth`] if `x` does not have the network's input width;

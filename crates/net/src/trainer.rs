@@ -7,8 +7,8 @@ use crate::finite_difference::finite_difference_unchecked;
 use crate::{BatchGradient, Chunking, Gradient, GradientMethod, Mlp, NetError, TrainConfig};
 
 /// The buffers of a training loop (a [`BatchGradient`]: each chunk's workspace and
-/// gradient), built once, and the step that uses them: [`Trainer::step`] allocates no
-/// buffers of its own.
+/// gradient), built once, and the step that uses them: [`Trainer::step`] allocates nothing
+/// once warm (crates/net/tests/no_allocation.rs counts it).
 ///
 /// [`train`](crate::train) runs this over epochs and mini-batches; use it directly to
 /// drive your own loop. A step runs in the rayon pool it is called from (see the crate

@@ -7,7 +7,7 @@ use crate::{Mlp, NetError};
 /// Buffers for one batch of up to [`capacity`](Workspace::capacity) rows: each layer's
 /// activations `A_l` and errors `Δ_l`, `rows × d_l` each.
 ///
-/// Built once and reused every step, so a training step allocates no buffers of its own. A batch with
+/// Built once and reused every step, so a training step allocates nothing once warm. A batch with
 /// fewer rows (the last mini-batch of an epoch) uses the top rows of each buffer.
 #[derive(Clone, Debug)]
 pub struct Workspace<F> {
