@@ -230,11 +230,15 @@ impl<F: NdFloat> BatchGradient<F> {
     }
 }
 
-/// Runs `work` on every chunk, the halves of the range in parallel (`rayon::join`).
-fn for_each_chunk<F, W>(chunks: &mut [Chunk<F>], first: usize, work: &W)
+/// Runs `work` on every chunk by the fixed tree: split the range at the middle, run the
+/// halves with `rayon::join`, then `combine` the right half's first chunk into the left's.
+/// The order of every combination depends only on `chunks.len()`, so the total, which ends
+/// in `chunks[0]`, is the same on any number of threads.
+fn run_tree<F, W, C>(chunks: &mut [Chunk<F>], first: usize, work: &W, combine: &C)
 where
     F: NdFloat,
     W: Fn(usize, &mut Chunk<F>) + Sync,
+    C: Fn(&mut Chunk<F>, &Chunk<F>) + Sync,
 {
     match chunks {
         [] => {}
@@ -243,31 +247,31 @@ where
             let mid = chunks.len() / 2;
             let (left, right) = chunks.split_at_mut(mid);
             rayon::join(
-                || for_each_chunk(left, first, work),
-                || for_each_chunk(right, first + mid, work),
+                || run_tree(left, first, work, combine),
+                || run_tree(right, first + mid, work, combine),
             );
+            combine(&mut left[0], &right[0]);
         }
     }
 }
 
-/// Runs `work` on every chunk and adds the chunks' sums by the fixed tree: split at the
-/// middle, the halves in parallel, the right half's sum added into the left's. The total
-/// ends in `chunks[0]`. The order of every addition depends only on `chunks.len()`.
+/// Runs `work` on every chunk, in parallel, combining nothing.
+fn for_each_chunk<F, W>(chunks: &mut [Chunk<F>], first: usize, work: &W)
+where
+    F: NdFloat,
+    W: Fn(usize, &mut Chunk<F>) + Sync,
+{
+    run_tree(chunks, first, work, &|_, _| {});
+}
+
+/// Runs `work` on every chunk and adds the chunks' loss and gradient sums up the tree.
 fn sum_chunks<F, W>(chunks: &mut [Chunk<F>], first: usize, work: &W)
 where
     F: NdFloat,
     W: Fn(usize, &mut Chunk<F>) + Sync,
 {
-    match chunks {
-        [] => {}
-        [only] => work(first, only),
-        _ => {
-            let mid = chunks.len() / 2;
-            let (left, right) = chunks.split_at_mut(mid);
-            rayon::join(|| sum_chunks(left, first, work), || sum_chunks(right, first + mid, work));
-            let (into, from) = (&mut left[0], &right[0]);
-            into.gradient += &from.gradient;
-            into.loss_sum += from.loss_sum;
-        }
-    }
+    run_tree(chunks, first, work, &|into: &mut Chunk<F>, from: &Chunk<F>| {
+        into.gradient += &from.gradient;
+        into.loss_sum += from.loss_sum;
+    });
 }
