@@ -15,7 +15,7 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayRef2};
 use nn_net::rand::SeedableRng;
 use nn_net::rand::rngs::StdRng;
-use nn_net::{Activation, Architecture, Dataset, Init, Mlp, TrainConfig, train_with};
+use nn_net::{Activation, Architecture, Dataset, Init, Mlp, TrainConfig, Workspace, train_with};
 
 use super::LessonError;
 
@@ -183,12 +183,14 @@ pub fn run(
         TrainConfig { rate: options.rate, epochs: options.max_epochs, ..TrainConfig::default() };
     let started = Instant::now();
     let mut check_error = None;
+    // The checks' feed-forward buffers, built once rather than at every check.
+    let mut check_workspace = Workspace::new(&adder, total);
     let history = train_with(&mut adder, &data, &config, |p| {
         let epoch = p.epoch + 1;
         if !epoch.is_multiple_of(options.check_every) && epoch != p.epochs {
             return ControlFlow::Continue(());
         }
-        let correct = match p.mlp.predict(data.inputs()) {
+        let correct = match p.mlp.forward_into(&mut check_workspace, data.inputs()) {
             Ok(out) => count_correct(&out, options.bits),
             Err(e) => {
                 check_error = Some(e);

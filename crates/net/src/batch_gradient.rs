@@ -5,6 +5,13 @@ use ndarray::{ArrayRef2, ArrayView2, NdFloat, s};
 use crate::check::cast;
 use crate::{Chunking, Gradient, Loss, Mlp, NetError, Workspace};
 
+/// Whether a chunk runs its own feed-forward before back-propagation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    ForwardAndBackward,
+    BackwardOnly,
+}
+
 /// One chunk's buffers and its partial loss sum.
 #[derive(Clone, Debug)]
 struct Chunk<F> {
@@ -161,19 +168,7 @@ impl<F: NdFloat> BatchGradient<F> {
                 targets: y.nrows(),
             });
         }
-        let (x, y, n) = (x.view(), y.view(), x.nrows());
-        let (chunking, count) = (self.chunking, self.chunk_count(n));
-        sum_chunks(&mut self.chunks[..count], 0, &|i, chunk| {
-            let rows = chunking.range(i, count, n);
-            chunk.loss_sum = mlp.backward_sums_unchecked(
-                &mut chunk.workspace,
-                &x.slice(s![rows.clone(), ..]),
-                &y.slice(s![rows, ..]),
-                loss,
-                &mut chunk.gradient,
-            );
-        });
-        Ok(self.finish(n))
+        Ok(self.sum_over_chunks(mlp, x.view(), y.view(), loss, Pass::BackwardOnly))
     }
 
     /// The gradient of the last [`BatchGradient::compute`] or [`BatchGradient::backward`].
@@ -189,14 +184,31 @@ impl<F: NdFloat> BatchGradient<F> {
         y: ArrayView2<'_, F>,
         loss: Loss,
     ) -> F {
+        self.sum_over_chunks(mlp, x, y, loss, Pass::ForwardAndBackward)
+    }
+
+    /// Each chunk's loss and gradient sums (after its own feed-forward, or after the one
+    /// [`BatchGradient::forward`] left), added up the tree and divided by `n`: the cost.
+    fn sum_over_chunks(
+        &mut self,
+        mlp: &Mlp<F>,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+        loss: Loss,
+        pass: Pass,
+    ) -> F {
         let n = x.nrows();
         let (chunking, count) = (self.chunking, self.chunk_count(n));
         sum_chunks(&mut self.chunks[..count], 0, &|i, chunk| {
             let rows = chunking.range(i, count, n);
-            chunk.loss_sum = mlp.gradient_sums_unchecked(
+            let (x, y) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]));
+            if pass == Pass::ForwardAndBackward {
+                mlp.forward_unchecked(&mut chunk.workspace, &x);
+            }
+            chunk.loss_sum = mlp.backward_sums_unchecked(
                 &mut chunk.workspace,
-                &x.slice(s![rows.clone(), ..]),
-                &y.slice(s![rows, ..]),
+                &x,
+                &y,
                 loss,
                 &mut chunk.gradient,
             );
