@@ -5,6 +5,11 @@
 //! engine's promise holds); then timed full training steps (`Trainer::step`) for samples/s
 //! and GFLOP/s; then as many steps again with the phases run apart (feed-forward,
 //! back-propagation with the chunk sums, descent) for the per-phase split.
+//!
+//! With `--rounds N` the thread counts are run in turn N times (1, 2, 1, 2, …) and each
+//! row is the round with the median samples/s, with the slowest and fastest beside it: on a
+//! shared machine a neighbour's load lands on some rounds, and alternating spreads it over
+//! every thread count instead of one.
 
 use std::fmt;
 use std::str::FromStr;
@@ -122,6 +127,9 @@ pub struct Options {
     /// Seconds of timed steps per thread count.
     #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     pub seconds: f64,
+    /// Times to run the thread counts in turn; each row reports the median round.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
     /// Rows per chunk of the parallel batch sum.
     #[arg(long, default_value_t = Chunking::default().rows)]
     pub chunk_rows: usize,
@@ -186,8 +194,14 @@ pub struct Row {
     pub chunks: usize,
     /// Timed steps.
     pub steps: usize,
-    /// Training samples per second over the timed full steps.
+    /// Training samples per second over the timed full steps (the median round's).
     pub samples_per_s: f64,
+    /// Rounds run (`--rounds`).
+    pub rounds: usize,
+    /// The slowest round's samples/s.
+    pub samples_per_s_min: f64,
+    /// The fastest round's samples/s.
+    pub samples_per_s_max: f64,
     /// Milliseconds per full step.
     pub ms_per_step: f64,
     /// Milliseconds per step in feed-forward (phases run apart).
@@ -242,6 +256,13 @@ impl Options {
                 found: "0".into(),
             });
         }
+        if self.rounds == 0 {
+            return Err(BenchError::Setting {
+                name: "rounds",
+                expected: "at least 1",
+                found: "0".into(),
+            });
+        }
         if !(self.seconds.is_finite() && self.seconds > 0.0) {
             return Err(BenchError::Setting {
                 name: "seconds",
@@ -290,15 +311,26 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Be
     let settings = options.resolve()?;
     let chunking = Chunking { rows: options.chunk_rows, ..Chunking::default() };
     chunking.check()?;
-    let mut rows: Vec<Row> = Vec::new();
-    for &threads in &options.threads.0 {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| BenchError::Pool { threads, reason: e.to_string() })?;
-        let row = pool.install(|| measure::<F>(options, &settings, chunking, threads))?;
-        rows.push(row);
+    let pools = options
+        .threads
+        .0
+        .iter()
+        .map(|&threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map(|pool| (threads, pool))
+                .map_err(|e| BenchError::Pool { threads, reason: e.to_string() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // rounds[i] holds every round of the i-th thread count, run in turn with the others.
+    let mut rounds: Vec<Vec<Row>> = vec![Vec::with_capacity(options.rounds); pools.len()];
+    for _ in 0..options.rounds {
+        for ((threads, pool), runs) in pools.iter().zip(&mut rounds) {
+            runs.push(pool.install(|| measure::<F>(options, &settings, chunking, *threads))?);
+        }
     }
+    let mut rows: Vec<Row> = rounds.into_iter().filter_map(median_round).collect();
     let one_thread = rows.iter().find(|r| r.threads == 1).map(|r| r.samples_per_s);
     for row in &mut rows {
         row.efficiency = one_thread.map(|one| row.samples_per_s / (one * row.threads as f64));
@@ -379,6 +411,9 @@ fn measure<F: NdFloat + SampleUniform>(
         chunks: engine.chunk_count(*batch),
         steps,
         samples_per_s: (steps * batch) as f64 / full,
+        rounds: 1,
+        samples_per_s_min: (steps * batch) as f64 / full,
+        samples_per_s_max: (steps * batch) as f64 / full,
         ms_per_step: per_step_ms(full),
         forward_ms: per_step_ms(forward),
         backward_ms: per_step_ms(backward),
@@ -387,6 +422,19 @@ fn measure<F: NdFloat + SampleUniform>(
         efficiency: None,
         checksum,
     })
+}
+
+/// The round with the median samples/s (the lower middle of an even count), carrying the
+/// spread of all the rounds.
+fn median_round(mut runs: Vec<Row>) -> Option<Row> {
+    runs.sort_by(|a, b| a.samples_per_s.total_cmp(&b.samples_per_s));
+    let (min, max) = (runs.first()?.samples_per_s, runs.last()?.samples_per_s);
+    let count = runs.len();
+    let mut median = runs.swap_remove((count - 1) / 2);
+    median.rounds = count;
+    median.samples_per_s_min = min;
+    median.samples_per_s_max = max;
+    Some(median)
 }
 
 fn cast<F: NdFloat>(v: f64) -> F {
@@ -436,6 +484,16 @@ impl fmt::Display for Report {
                 r.checksum
             )?;
         }
+        if first.rounds > 1 {
+            writeln!(f, "each row is the median of {} rounds; samples/s ranged:", first.rounds)?;
+            for r in &self.rows {
+                writeln!(
+                    f,
+                    "{:>7} {:>11.0} to {:.0}",
+                    r.threads, r.samples_per_s_min, r.samples_per_s_max
+                )?;
+            }
+        }
         Ok(())
     }
 }
@@ -452,6 +510,40 @@ mod tests {
         let expected = 2.0 * (2.0 * (784.0 * 128.0 + 1280.0) + 1280.0);
         assert_eq!(flops_per_step(&arch, 1), expected);
         assert_eq!(flops_per_step(&arch, 1000), 1000.0 * expected);
+    }
+
+    #[test]
+    fn the_median_round_is_reported_with_the_spread() {
+        let row = |samples_per_s: f64, steps: usize| Row {
+            arch: "2-1".into(),
+            activation: "sigmoid".into(),
+            output: "sigmoid".into(),
+            loss: "mse".into(),
+            batch: 4,
+            dtype: "f32".into(),
+            threads: 1,
+            chunk_rows: 64,
+            chunks: 1,
+            steps,
+            samples_per_s,
+            rounds: 1,
+            samples_per_s_min: samples_per_s,
+            samples_per_s_max: samples_per_s,
+            ms_per_step: 1.0,
+            forward_ms: 0.3,
+            backward_ms: 0.6,
+            update_ms: 0.1,
+            gflops: 1.0,
+            efficiency: None,
+            checksum: "0".into(),
+        };
+        let median = median_round(vec![row(5.0, 1), row(1.0, 2), row(9.0, 3)]).unwrap();
+        assert_eq!((median.steps, median.rounds), (1, 3));
+        assert_eq!((median.samples_per_s_min, median.samples_per_s_max), (1.0, 9.0));
+        // An even count reports the lower middle, a round that was really measured.
+        let median = median_round(vec![row(4.0, 1), row(2.0, 2), row(3.0, 3), row(1.0, 4)]);
+        assert_eq!(median.unwrap().steps, 2);
+        assert!(median_round(Vec::new()).is_none());
     }
 
     #[test]

@@ -97,6 +97,33 @@ fn bench_reports_every_thread_count_with_the_same_checksum() {
 }
 
 #[test]
+fn bench_rounds_report_the_median_round_and_the_spread() {
+    let out = nn(&[
+        "bench",
+        "--preset",
+        "xor",
+        "--threads",
+        "1,2",
+        "--rounds",
+        "3",
+        "--steps",
+        "50",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rows: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON object a line")).collect();
+    assert_eq!(rows.len(), 2, "one row per thread count, not per round: {stdout}");
+    for row in &rows {
+        assert_eq!(row["rounds"], 3);
+        let [low, mid, high] =
+            ["samples_per_s_min", "samples_per_s", "samples_per_s_max"].map(|k| row[k].as_f64());
+        assert!(low <= mid && mid <= high && low.is_some_and(|v| v > 0.0), "{row}");
+    }
+}
+
+#[test]
 fn bench_presets_and_dtypes_run_and_print_a_table() {
     for args in [
         &["bench", "--preset", "nand", "--threads", "1", "--steps", "3"][..],
@@ -112,13 +139,14 @@ fn bench_presets_and_dtypes_run_and_print_a_table() {
 
 #[test]
 fn bench_refuses_bad_settings_clearly() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["bench", "--threads", "0"], "thread counts of at least 1"),
         (&["bench", "--arch", "3-x"], "not a whole number"),
         (&["bench", "--batch", "0"], "--batch: expected at least 1"),
         (&["bench", "--chunk-rows", "0", "--steps", "1"], "at least 1 row per chunk"),
         (&["bench", "--seconds", "-1"], "--seconds: expected a positive number"),
         (&["bench", "--preset", "huge"], "invalid value 'huge'"),
+        (&["bench", "--rounds", "0"], "--rounds: expected at least 1"),
     ];
     for (args, expected) in cases {
         let out = nn(args);
