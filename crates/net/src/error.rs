@@ -36,6 +36,18 @@ pub enum NetError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A normalisation name that is not one of `none`, `scale`, `standardize`.
+    #[error("expected a normalization of none, scale or standardize; found {found:?}")]
+    ParseNormalization {
+        /// The string that was given.
+        found: String,
+    },
+    /// Saved normalisation statistics that cannot be used.
+    #[error("invalid normalization: {reason}")]
+    InvalidNormalization {
+        /// What is wrong, with the expected and the found.
+        reason: String,
+    },
     /// A list of activations whose length is not the number of layers.
     #[error("expected one activation per layer ({expected}); found {found}")]
     ActivationCount {
