@@ -83,6 +83,7 @@ mod gradient;
 mod init;
 mod layer;
 mod loss;
+mod metrics;
 mod mlp;
 mod normalization;
 mod train;
@@ -101,6 +102,9 @@ pub use gradient::{Gradient, LayerGradient};
 pub use init::Init;
 pub use layer::Layer;
 pub use loss::Loss;
+pub use metrics::{
+    ConfusionMatrix, Metrics, confusion_matrix, evaluate, predicted_class, target_class,
+};
 pub use mlp::Mlp;
 pub use normalization::{Normalization, NormalizationKind};
 pub use train::{GradientMethod, History, Progress, TrainConfig, train, train_with};
