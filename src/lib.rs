@@ -1,5 +1,6 @@
 //! The `nn` command's library: the notes' lessons, shared by the `nn demo` subcommands and
-//! the programs in `examples/`, and the throughput benchmark behind `nn bench`.
+//! the programs in `examples/`, the throughput benchmark behind `nn bench`, and the cost
+//! plots ([`plot`]) and progress reports ([`progress`]) of training runs.
 //!
 //! The engine itself is in two crates: [`nn_net`] (the network, training) and
 //! [`nn_tensor`] (the kernels). This crate adds the lessons that walk from one weight to an
@@ -18,6 +19,8 @@
 
 pub mod bench;
 pub mod lessons;
+pub mod plot;
+pub mod progress;
 
 /// The README's API tour, compiled and run as a doctest.
 #[cfg(doctest)]
