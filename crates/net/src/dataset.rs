@@ -1,9 +1,12 @@
 //! Inputs and targets, checked where they enter.
 
-use ndarray::{Array2, NdFloat};
+use ndarray::{Array2, Axis, NdFloat, s};
+use ndarray_rand::rand::SeedableRng;
+use ndarray_rand::rand::rngs::StdRng;
+use ndarray_rand::rand::seq::SliceRandom;
 
 use crate::check::check_finite_matrix;
-use crate::{Architecture, NetError};
+use crate::{Architecture, NetError, Normalization};
 
 /// A set of samples: inputs `X` (`n × d_0`) and targets `Y` (`n × d_L`), one row per sample.
 ///
@@ -106,5 +109,139 @@ impl<F: NdFloat> Dataset<F> {
             });
         }
         Ok(())
+    }
+}
+
+/// Subsets, splits and normalisation: the steps between a loaded file and training.
+impl<F: NdFloat> Dataset<F> {
+    /// The samples at `rows`, in that order (an index may repeat).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_net::Dataset;
+    ///
+    /// let data = Dataset::new(array![[0.0_f32], [1.0], [2.0]], array![[0.0], [10.0], [20.0]])?;
+    /// let picked = data.select(&[2, 0])?;
+    /// assert_eq!(picked.targets(), array![[20.0], [0.0]]);
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::RowIndex`] for an index past the last sample; [`NetError::EmptyData`]
+    /// for no indices.
+    pub fn select(&self, rows: &[usize]) -> Result<Self, NetError> {
+        if let Some(&index) = rows.iter().find(|&&i| i >= self.len()) {
+            return Err(NetError::RowIndex { index, rows: self.len() });
+        }
+        Dataset::new(self.inputs.select(Axis(0), rows), self.targets.select(Axis(0), rows))
+    }
+
+    /// The first `n` samples, or all of them if there are fewer: a quick run on part of a
+    /// large dataset.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_net::Dataset;
+    ///
+    /// let data = Dataset::new(array![[0.0_f32], [1.0], [2.0]], array![[0.0], [1.0], [0.0]])?;
+    /// assert_eq!(data.take(2)?.len(), 2);
+    /// assert_eq!(data.take(10)?.len(), 3);
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::EmptyData`] for `n = 0`.
+    pub fn take(&self, n: usize) -> Result<Self, NetError> {
+        let n = n.min(self.len());
+        Dataset::new(
+            self.inputs.slice(s![..n, ..]).to_owned(),
+            self.targets.slice(s![..n, ..]).to_owned(),
+        )
+    }
+
+    /// Splits the samples in two at random: `(training, validation)`, the validation part
+    /// `round(fraction · n)` samples. The seed fixes the split; each part keeps the
+    /// samples in their original order.
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use nn_net::{Dataset, NetError};
+    ///
+    /// let data = Dataset::new(
+    ///     Array2::from_shape_fn((10, 1), |(i, _)| i as f32),
+    ///     Array2::zeros((10, 1)),
+    /// )?;
+    /// let (train, validation) = data.split(0.2, 42)?;
+    /// assert_eq!((train.len(), validation.len()), (8, 2));
+    /// assert_eq!(data.split(0.2, 42)?, (train, validation));
+    /// assert!(matches!(data.split(1.0, 42), Err(NetError::InvalidSplit { .. })));
+    /// # Ok::<(), NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::InvalidSplit`] for a fraction not strictly between 0 and 1, or one
+    /// that leaves either part without samples.
+    pub fn split(&self, fraction: f64, seed: u64) -> Result<(Self, Self), NetError> {
+        let n = self.len();
+        let invalid = || NetError::InvalidSplit { fraction, rows: n };
+        if !(fraction > 0.0 && fraction < 1.0) {
+            return Err(invalid());
+        }
+        let held_out = (fraction * n as f64).round() as usize;
+        if held_out == 0 || held_out >= n {
+            return Err(invalid());
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(seed));
+        let (validation, train) = order.split_at_mut(held_out);
+        validation.sort_unstable();
+        train.sort_unstable();
+        Ok((self.select(train)?, self.select(validation)?))
+    }
+
+    /// Maps the inputs with `normalization` (fitted on the training inputs, and applied
+    /// alike to every set that the model sees).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_net::{Dataset, Normalization, NormalizationKind};
+    ///
+    /// let mut data = Dataset::new(array![[0.0_f32], [255.0]], array![[0.0], [1.0]])?;
+    /// let scale = Normalization::fit(NormalizationKind::Scale, data.inputs());
+    /// data.normalize(&scale)?;
+    /// assert_eq!(data.inputs(), array![[0.0], [1.0]]);
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::InputWidth`] if the map is for another number of columns;
+    /// [`NetError::NonFinite`] if a mapped input would not be finite (an extreme scale
+    /// in `f32`), in which case the inputs are left as they were.
+    pub fn normalize(&mut self, normalization: &Normalization) -> Result<(), NetError> {
+        if normalization.width() != self.input_width() {
+            return Err(NetError::InputWidth {
+                expected: normalization.width(),
+                found: self.input_width(),
+            });
+        }
+        // Map a block of rows at a time into a scratch copy and check it, so that a map
+        // that overflows is refused before the inputs change; then map them in place
+        // (the same arithmetic, so the same numbers).
+        const BLOCK: usize = 256;
+        let mut scratch = Array2::zeros((BLOCK.min(self.len()), self.input_width()));
+        for (k, block) in self.inputs.axis_chunks_iter(Axis(0), BLOCK).enumerate() {
+            let mut mapped = scratch.slice_mut(s![..block.nrows(), ..]);
+            mapped.assign(&block);
+            normalization.apply(&mut mapped)?;
+            check_finite_matrix(|| "normalized inputs".to_owned(), &mapped).map_err(
+                |e| match e {
+                    NetError::NonFinite { what, row, column, value } => {
+                        NetError::NonFinite { what, row: row + k * BLOCK, column, value }
+                    }
+                    other => other,
+                },
+            )?;
+        }
+        normalization.apply(&mut self.inputs)
     }
 }

@@ -183,4 +183,23 @@ pub enum NetError {
         /// `cost`, `gradient` or `parameter update`.
         what: &'static str,
     },
+    /// A validation fraction outside (0, 1), or one that leaves a side of the split empty.
+    #[error(
+        "expected a validation fraction between 0 and 1 that leaves at least one of the \
+         {rows} samples on each side; found {fraction}"
+    )]
+    InvalidSplit {
+        /// The fraction given.
+        fraction: f64,
+        /// The samples to split.
+        rows: usize,
+    },
+    /// A row index past the end of a dataset.
+    #[error("expected row indices below {rows} (the samples of the dataset); found {index}")]
+    RowIndex {
+        /// The index given.
+        index: usize,
+        /// The samples of the dataset.
+        rows: usize,
+    },
 }

@@ -76,6 +76,7 @@ mod backprop;
 mod batch_gradient;
 mod check;
 mod chunking;
+pub mod data;
 mod dataset;
 mod error;
 mod finite_difference;
