@@ -18,6 +18,11 @@
 //! The library never prints and never touches a global random generator: randomness comes
 //! in as a generator or seed, progress goes out through a callback.
 //!
+//! A trained network, with its input [`Normalization`] and [`Loss`], is a [`Model`]: saved
+//! atomically as a safetensors file that numpy and PyTorch read, and loaded back with
+//! everything in the file checked ([`Model::save`], [`Model::load`]; the layout is in
+//! `docs/model-files.md`).
+//!
 //! # Threads
 //!
 //! A batch's cost and gradient are computed in chunks of a fixed number of rows
@@ -86,6 +91,7 @@ mod layer;
 mod loss;
 mod metrics;
 mod mlp;
+mod model_file;
 mod normalization;
 mod train;
 mod trainer;
@@ -107,6 +113,10 @@ pub use metrics::{
     ConfusionMatrix, Metrics, confusion_matrix, evaluate, predicted_class, target_class,
 };
 pub use mlp::Mlp;
+pub use model_file::{
+    MODEL_FORMAT, MODEL_FORMAT_VERSION, Model, ModelFileError, ModelFileErrorKind, Tensor,
+    TensorData, TensorFile,
+};
 pub use normalization::{Normalization, NormalizationKind};
 pub use train::{GradientMethod, History, Progress, TrainConfig, train, train_with};
 pub use trainer::Trainer;
