@@ -183,4 +183,15 @@ pub enum NetError {
         /// `cost`, `gradient` or `parameter update`.
         what: &'static str,
     },
+    /// An activation that is only valid on the output layer (softmax) on a hidden layer.
+    #[error(
+        "layer {index} is a hidden layer: expected an element-wise activation (sigmoid, tanh, \
+         relu, leaky-relu or identity); found {found}, which is only valid on the output layer"
+    )]
+    OutputOnlyActivation {
+        /// The layer, counting from 0.
+        index: usize,
+        /// The activation found.
+        found: crate::Activation,
+    },
 }

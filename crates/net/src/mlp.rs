@@ -28,7 +28,8 @@ impl<F: NdFloat> Mlp<F> {
     ///
     /// # Errors
     /// [`NetError::ActivationCount`] if `activations` does not have one entry per layer;
-    /// [`NetError::InvalidInit`] for a bad initialisation range.
+    /// [`NetError::OutputOnlyActivation`] for softmax on a hidden layer (it is for the
+    /// output layer only); [`NetError::InvalidInit`] for a bad initialisation range.
     ///
     /// ```
     /// use nn_net::{Activation, Architecture, Init, Mlp};
@@ -56,6 +57,7 @@ impl<F: NdFloat> Mlp<F> {
                 found: activations.len(),
             });
         }
+        check_hidden_activations(activations.iter().copied())?;
         init.check()?;
         let mut layers = Vec::with_capacity(architecture.layers());
         for (sizes, &activation) in architecture.sizes().windows(2).zip(activations) {
@@ -74,7 +76,8 @@ impl<F: NdFloat> Mlp<F> {
     ///
     /// # Errors
     /// [`NetError::NoLayers`] for an empty list; [`NetError::LayerShape`] naming the first
-    /// layer whose weights do not take the previous layer's outputs.
+    /// layer whose weights do not take the previous layer's outputs;
+    /// [`NetError::OutputOnlyActivation`] naming the first hidden layer with softmax.
     pub fn from_layers(layers: Vec<Layer<F>>) -> Result<Self, NetError> {
         let first = layers.first().ok_or(NetError::NoLayers)?;
         let mut sizes = vec![first.inputs()];
@@ -92,6 +95,7 @@ impl<F: NdFloat> Mlp<F> {
             }
             sizes.push(layer.outputs());
         }
+        check_hidden_activations(layers.iter().map(Layer::activation))?;
         Ok(Mlp { layers, architecture: Architecture::new(sizes)? })
     }
 
@@ -108,6 +112,11 @@ impl<F: NdFloat> Mlp<F> {
     /// The layers, to change their parameters in place (their shapes stay fixed).
     pub fn layers_mut(&mut self) -> &mut [Layer<F>] {
         &mut self.layers
+    }
+
+    /// The activation of the output layer.
+    pub fn output_activation(&self) -> Activation {
+        self.layers[self.layers.len() - 1].activation
     }
 
     /// The number of inputs.
@@ -248,4 +257,18 @@ impl<F: NdFloat> Mlp<F> {
         let a = workspace.activations(self.layers.len() - 1, x.nrows());
         loss.sum(&a, y) / crate::check::cast(x.nrows() as f64)
     }
+}
+
+/// Every layer but the last must have an element-wise activation: softmax, which mixes a
+/// row, is for the output layer only.
+fn check_hidden_activations(
+    activations: impl ExactSizeIterator<Item = Activation>,
+) -> Result<(), NetError> {
+    let hidden = activations.len().saturating_sub(1);
+    for (index, found) in activations.take(hidden).enumerate() {
+        if !found.is_elementwise() {
+            return Err(NetError::OutputOnlyActivation { index, found });
+        }
+    }
+    Ok(())
 }
