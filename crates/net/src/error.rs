@@ -194,4 +194,15 @@ pub enum NetError {
         /// The activation found.
         found: crate::Activation,
     },
+    /// A loss paired with an output activation it does not work with (cross-entropy
+    /// without softmax, binary cross-entropy without sigmoid).
+    #[error("loss {loss} expects a {expected} output layer; found {found}")]
+    LossOutputMismatch {
+        /// The loss.
+        loss: crate::Loss,
+        /// The output activation the loss needs.
+        expected: crate::Activation,
+        /// The network's output activation.
+        found: crate::Activation,
+    },
 }

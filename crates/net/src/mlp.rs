@@ -180,9 +180,11 @@ impl<F: NdFloat> Mlp<F> {
     ///
     /// # Errors
     /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
-    /// network.
+    /// network; [`NetError::LossOutputMismatch`] if the loss does not work with the output
+    /// activation.
     pub fn cost(&self, data: &Dataset<F>, loss: Loss) -> Result<F, NetError> {
         data.check_fits(self.architecture())?;
+        loss.check_output(self.output_activation())?;
         let mut workspace = Workspace::new(self, data.len());
         Ok(self.cost_unchecked(&mut workspace, data.inputs(), data.targets(), loss))
     }
@@ -235,17 +237,22 @@ impl<F: NdFloat> Mlp<F> {
     pub(crate) fn forward_unchecked(&self, workspace: &mut Workspace<F>, x: &ArrayRef2<F>) {
         let n = x.nrows();
         for (l, layer) in self.layers.iter().enumerate() {
-            // A_l = f(A_{l-1} · W_l + 1·bᵀ), computed in place in A_l's buffer: the
-            // pre-activation is not kept, since every derivative is read off the output.
-            let (a_prev, mut a) = workspace.layer_pair_mut(l, n);
+            // A_l = f(A_{l-1} · W_l + 1·bᵀ), computed in place in A_l's buffer: hidden
+            // pre-activations are not kept, since every derivative is read off the output.
+            // The last layer's are copied out first (n × d_L, small beside the product),
+            // for the cross-entropies' logarithms.
+            let (a_prev, mut a, z_last) = workspace.layer_mut(l, n);
             let a_prev = a_prev.unwrap_or_else(|| x.view());
             matmul_into(&mut a, &a_prev, &layer.w);
             add_row_into(&mut a, &layer.b);
+            if let Some(mut z) = z_last {
+                z.assign(&a);
+            }
             layer.activation.apply_inplace(&mut a);
         }
     }
 
-    /// `(1/n) Σ_i loss(a_i, y_i)` for a batch, shapes already checked.
+    /// `(1/n) Σ_i loss(a_i, y_i)` for a batch, shapes and the loss already checked.
     pub(crate) fn cost_unchecked(
         &self,
         workspace: &mut Workspace<F>,
@@ -254,8 +261,9 @@ impl<F: NdFloat> Mlp<F> {
         loss: Loss,
     ) -> F {
         self.forward_unchecked(workspace, x);
-        let a = workspace.activations(self.layers.len() - 1, x.nrows());
-        loss.sum(&a, y) / crate::check::cast(x.nrows() as f64)
+        let n = x.nrows();
+        let a = workspace.activations(self.layers.len() - 1, n);
+        loss.sum_with_logits(&workspace.logits(n), &a, y) / crate::check::cast(n as f64)
     }
 }
 

@@ -547,7 +547,7 @@ fn networks_from_no_layers_or_layers_that_do_not_chain() {
 #[test]
 fn an_unknown_loss_name() {
     let e = "cross-entropyy".parse::<Loss>().unwrap_err();
-    assert!(e.contains("cross-entropyy") && e.contains("expected mse"), "{e}");
+    assert!(e.contains("cross-entropyy") && e.contains("expected one of mse, ce, bce"), "{e}");
     assert_eq!("MSE".parse::<Loss>(), Ok(Loss::MeanSquaredError));
 }
 
