@@ -106,10 +106,10 @@ pub struct Options {
     /// Hidden-layer activation [default: sigmoid].
     #[arg(long)]
     pub activation: Option<Activation>,
-    /// Output-layer activation.
+    /// Output-layer activation (softmax only here, not on hidden layers).
     #[arg(long, default_value_t = Activation::Sigmoid)]
     pub output: Activation,
-    /// Loss.
+    /// Loss: mse (any output), ce (softmax output) or bce (sigmoid output).
     #[arg(long, default_value_t = Loss::MeanSquaredError)]
     pub loss: Loss,
     /// Rows per step [default: 1000].

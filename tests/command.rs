@@ -129,18 +129,46 @@ fn bench_presets_and_dtypes_run_and_print_a_table() {
         &["bench", "--preset", "nand", "--threads", "1", "--steps", "3"][..],
         &["bench", "--preset", "adder", "--threads", "1,2", "--steps", "3", "--dtype", "f64"],
         &["bench", "--preset", "mnist", "--batch", "64", "--threads", "2", "--steps", "2"],
+        &[
+            "bench",
+            "--arch",
+            "784-128-10",
+            "--activation",
+            "sigmoid",
+            "--output",
+            "softmax",
+            "--loss",
+            "ce",
+            "--batch",
+            "64",
+            "--steps",
+            "3",
+        ],
+        &["bench", "--preset", "adder", "--loss", "bce", "--threads", "1", "--steps", "3"],
     ] {
         let out = nn(args);
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         let stdout = text(&out.stdout);
         assert!(stdout.contains("samples/s") && stdout.contains("checksum"), "{stdout}");
+        if args.contains(&"ce") {
+            assert!(stdout.contains("output softmax  loss ce"), "{stdout}");
+        }
     }
 }
 
 #[test]
 fn bench_refuses_bad_settings_clearly() {
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["bench", "--threads", "0"], "thread counts of at least 1"),
+        (
+            &["bench", "--loss", "ce", "--steps", "1"],
+            "loss ce expects a softmax output layer; found sigmoid",
+        ),
+        (
+            &["bench", "--activation", "softmax", "--steps", "1"],
+            "found softmax, which is only valid on the output layer",
+        ),
+        (&["bench", "--loss", "hinge"], "expected one of mse, ce, bce"),
         (&["bench", "--arch", "3-x"], "not a whole number"),
         (&["bench", "--batch", "0"], "--batch: expected at least 1"),
         (&["bench", "--chunk-rows", "0", "--steps", "1"], "at least 1 row per chunk"),

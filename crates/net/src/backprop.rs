@@ -36,7 +36,8 @@ impl<F: NdFloat> Mlp<F> {
     /// [`NetError::InputWidth`], [`NetError::TargetWidth`] or [`NetError::RowMismatch`] if
     /// the batch does not fit the network; [`NetError::EmptyData`] for an empty batch;
     /// [`NetError::BatchTooLarge`] or [`NetError::ShapeMismatch`] for a workspace or
-    /// gradient that does not fit.
+    /// gradient that does not fit; [`NetError::LossOutputMismatch`] if the loss does not
+    /// work with the output activation.
     ///
     /// # Shapes
     /// `x` is `n × d_0` and `y` is `n × d_L`, with `0 < n ≤` [`Workspace::capacity`].
@@ -50,6 +51,7 @@ impl<F: NdFloat> Mlp<F> {
     ) -> Result<F, NetError> {
         self.check_batch(workspace, x, y)?;
         gradient.check_fits(self)?;
+        loss.check_output(self.output_activation())?;
         let n = cast::<F>(x.nrows() as f64);
         let cost_sum = self.gradient_sums_unchecked(workspace, x, y, loss, gradient);
         // Sums over the batch, divided by n once, at the end.
@@ -79,7 +81,7 @@ impl<F: NdFloat> Mlp<F> {
     }
 
     /// The batch's loss sum `Σ_i loss(a_i, y_i)`, with the gradient of that sum (not yet
-    /// divided by `n`) written into `gradient`. Shapes already checked.
+    /// divided by `n`) written into `gradient`. Shapes and the loss already checked.
     pub(crate) fn gradient_sums_unchecked(
         &self,
         workspace: &mut Workspace<F>,
@@ -104,9 +106,9 @@ impl<F: NdFloat> Mlp<F> {
     ) -> F {
         let n = x.nrows();
         let last = self.layers.len() - 1;
-        let Workspace { a, delta, .. } = workspace;
+        let Workspace { a, delta, z_last, .. } = workspace;
         let a_last = a[last].slice(s![..n, ..]);
-        let cost_sum = loss.sum(&a_last, y);
+        let cost_sum = loss.sum_with_logits(&z_last.slice(s![..n, ..]), &a_last, y);
         // Δ_L = ∂(Σ loss)/∂Z_L
         loss.output_delta_into(
             &mut delta[last].slice_mut(s![..n, ..]),

@@ -111,7 +111,9 @@ impl<F: NdFloat> BatchGradient<F> {
     /// # Errors
     /// The batch errors of [`Mlp::gradient_into`] ([`NetError::InputWidth`],
     /// [`NetError::TargetWidth`], [`NetError::RowMismatch`], [`NetError::EmptyData`],
-    /// [`NetError::BatchTooLarge`], [`NetError::ShapeMismatch`]).
+    /// [`NetError::BatchTooLarge`], [`NetError::ShapeMismatch`]);
+    /// [`NetError::LossOutputMismatch`] if the loss does not work with the output
+    /// activation.
     ///
     /// # Shapes
     /// `x` is `n × d_0` and `y` is `n × d_L`, with `0 < n ≤` [`BatchGradient::capacity`].
@@ -122,7 +124,7 @@ impl<F: NdFloat> BatchGradient<F> {
         y: &ArrayRef2<F>,
         loss: Loss,
     ) -> Result<F, NetError> {
-        self.check(mlp, x, y)?;
+        self.check(mlp, x, y, loss)?;
         self.forward_rows = Some(x.nrows());
         Ok(self.compute_unchecked(mlp, x.view(), y.view(), loss))
     }
@@ -161,7 +163,7 @@ impl<F: NdFloat> BatchGradient<F> {
         y: &ArrayRef2<F>,
         loss: Loss,
     ) -> Result<F, NetError> {
-        self.check(mlp, x, y)?;
+        self.check(mlp, x, y, loss)?;
         if self.forward_rows != Some(x.nrows()) {
             return Err(NetError::RowMismatch {
                 inputs: self.forward_rows.unwrap_or(0),
@@ -224,14 +226,18 @@ impl<F: NdFloat> BatchGradient<F> {
         first.loss_sum / n
     }
 
+    /// The O(1) checks of a batch and a loss against the network and the buffers: once
+    /// per call, before any chunk runs.
     pub(crate) fn check(
         &self,
         mlp: &Mlp<F>,
         x: &ArrayRef2<F>,
         y: &ArrayRef2<F>,
+        loss: Loss,
     ) -> Result<(), NetError> {
         mlp.check_batch(&self.chunks[0].workspace, x, y)?;
-        self.chunks[0].gradient.check_fits(mlp)
+        self.chunks[0].gradient.check_fits(mlp)?;
+        loss.check_output(mlp.output_activation())
     }
 
     /// The whole-capacity workspace and gradient of chunk 0, for the serial

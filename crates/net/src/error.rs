@@ -202,4 +202,26 @@ pub enum NetError {
         /// The samples of the dataset.
         rows: usize,
     },
+    /// An activation that is only valid on the output layer (softmax) on a hidden layer.
+    #[error(
+        "layer {index} is a hidden layer: expected an element-wise activation (sigmoid, tanh, \
+         relu, leaky-relu or identity); found {found}, which is only valid on the output layer"
+    )]
+    OutputOnlyActivation {
+        /// The layer, counting from 0.
+        index: usize,
+        /// The activation found.
+        found: crate::Activation,
+    },
+    /// A loss paired with an output activation it does not work with (cross-entropy
+    /// without softmax, binary cross-entropy without sigmoid).
+    #[error("loss {loss} expects a {expected} output layer; found {found}")]
+    LossOutputMismatch {
+        /// The loss.
+        loss: crate::Loss,
+        /// The output activation the loss needs.
+        expected: crate::Activation,
+        /// The network's output activation.
+        found: crate::Activation,
+    },
 }

@@ -100,7 +100,7 @@ pub fn finite_difference_gradient<F: NdFloat>(
 /// nothing beyond what the matrix-product kernel needs.
 ///
 /// # Errors
-/// [`NetError::InvalidStep`] for a bad step; the batch errors of
+/// [`NetError::InvalidStep`] for a bad step; the batch and loss errors of
 /// [`Mlp::gradient_into`].
 pub fn finite_difference_gradient_into<F: NdFloat>(
     mlp: &mut Mlp<F>,
@@ -114,6 +114,7 @@ pub fn finite_difference_gradient_into<F: NdFloat>(
     settings.check()?;
     mlp.check_batch(workspace, x, y)?;
     gradient.check_fits(mlp)?;
+    loss.check_output(mlp.output_activation())?;
     Ok(finite_difference_unchecked(mlp, workspace, x, y, loss, settings, gradient))
 }
 

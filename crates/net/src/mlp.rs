@@ -28,7 +28,8 @@ impl<F: NdFloat> Mlp<F> {
     ///
     /// # Errors
     /// [`NetError::ActivationCount`] if `activations` does not have one entry per layer;
-    /// [`NetError::InvalidInit`] for a bad initialisation range.
+    /// [`NetError::OutputOnlyActivation`] for softmax on a hidden layer (it is for the
+    /// output layer only); [`NetError::InvalidInit`] for a bad initialisation range.
     ///
     /// ```
     /// use nn_net::{Activation, Architecture, Init, Mlp};
@@ -56,6 +57,7 @@ impl<F: NdFloat> Mlp<F> {
                 found: activations.len(),
             });
         }
+        check_hidden_activations(activations.iter().copied())?;
         init.check()?;
         let mut layers = Vec::with_capacity(architecture.layers());
         for (sizes, &activation) in architecture.sizes().windows(2).zip(activations) {
@@ -74,7 +76,8 @@ impl<F: NdFloat> Mlp<F> {
     ///
     /// # Errors
     /// [`NetError::NoLayers`] for an empty list; [`NetError::LayerShape`] naming the first
-    /// layer whose weights do not take the previous layer's outputs.
+    /// layer whose weights do not take the previous layer's outputs;
+    /// [`NetError::OutputOnlyActivation`] naming the first hidden layer with softmax.
     pub fn from_layers(layers: Vec<Layer<F>>) -> Result<Self, NetError> {
         let first = layers.first().ok_or(NetError::NoLayers)?;
         let mut sizes = vec![first.inputs()];
@@ -92,6 +95,7 @@ impl<F: NdFloat> Mlp<F> {
             }
             sizes.push(layer.outputs());
         }
+        check_hidden_activations(layers.iter().map(Layer::activation))?;
         Ok(Mlp { layers, architecture: Architecture::new(sizes)? })
     }
 
@@ -108,6 +112,11 @@ impl<F: NdFloat> Mlp<F> {
     /// The layers, to change their parameters in place (their shapes stay fixed).
     pub fn layers_mut(&mut self) -> &mut [Layer<F>] {
         &mut self.layers
+    }
+
+    /// The activation of the output layer.
+    pub fn output_activation(&self) -> Activation {
+        self.layers[self.layers.len() - 1].activation
     }
 
     /// The number of inputs.
@@ -171,9 +180,11 @@ impl<F: NdFloat> Mlp<F> {
     ///
     /// # Errors
     /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
-    /// network.
+    /// network; [`NetError::LossOutputMismatch`] if the loss does not work with the output
+    /// activation.
     pub fn cost(&self, data: &Dataset<F>, loss: Loss) -> Result<F, NetError> {
         data.check_fits(self.architecture())?;
+        loss.check_output(self.output_activation())?;
         let mut workspace = Workspace::new(self, data.len());
         Ok(self.cost_unchecked(&mut workspace, data.inputs(), data.targets(), loss))
     }
@@ -226,17 +237,22 @@ impl<F: NdFloat> Mlp<F> {
     pub(crate) fn forward_unchecked(&self, workspace: &mut Workspace<F>, x: &ArrayRef2<F>) {
         let n = x.nrows();
         for (l, layer) in self.layers.iter().enumerate() {
-            // A_l = f(A_{l-1} · W_l + 1·bᵀ), computed in place in A_l's buffer: the
-            // pre-activation is not kept, since every derivative is read off the output.
-            let (a_prev, mut a) = workspace.layer_pair_mut(l, n);
+            // A_l = f(A_{l-1} · W_l + 1·bᵀ), computed in place in A_l's buffer: hidden
+            // pre-activations are not kept, since every derivative is read off the output.
+            // The last layer's are copied out first (n × d_L, small beside the product),
+            // for the cross-entropies' logarithms.
+            let (a_prev, mut a, z_last) = workspace.layer_mut(l, n);
             let a_prev = a_prev.unwrap_or_else(|| x.view());
             matmul_into(&mut a, &a_prev, &layer.w);
             add_row_into(&mut a, &layer.b);
+            if let Some(mut z) = z_last {
+                z.assign(&a);
+            }
             layer.activation.apply_inplace(&mut a);
         }
     }
 
-    /// `(1/n) Σ_i loss(a_i, y_i)` for a batch, shapes already checked.
+    /// `(1/n) Σ_i loss(a_i, y_i)` for a batch, shapes and the loss already checked.
     pub(crate) fn cost_unchecked(
         &self,
         workspace: &mut Workspace<F>,
@@ -245,7 +261,22 @@ impl<F: NdFloat> Mlp<F> {
         loss: Loss,
     ) -> F {
         self.forward_unchecked(workspace, x);
-        let a = workspace.activations(self.layers.len() - 1, x.nrows());
-        loss.sum(&a, y) / crate::check::cast(x.nrows() as f64)
+        let n = x.nrows();
+        let a = workspace.activations(self.layers.len() - 1, n);
+        loss.sum_with_logits(&workspace.logits(n), &a, y) / crate::check::cast(n as f64)
     }
+}
+
+/// Every layer but the last must have an element-wise activation: softmax, which mixes a
+/// row, is for the output layer only.
+fn check_hidden_activations(
+    activations: impl ExactSizeIterator<Item = Activation>,
+) -> Result<(), NetError> {
+    let hidden = activations.len().saturating_sub(1);
+    for (index, found) in activations.take(hidden).enumerate() {
+        if !found.is_elementwise() {
+            return Err(NetError::OutputOnlyActivation { index, found });
+        }
+    }
+    Ok(())
 }

@@ -116,7 +116,8 @@ pub fn train<F: NdFloat>(
 ///
 /// # Errors
 /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
-/// network; [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings;
+/// network; [`NetError::LossOutputMismatch`] if the loss does not work with the output
+/// activation; [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings;
 /// [`NetError::Diverged`], naming the epoch, if the cost, the gradient or an updated
 /// parameter stops being finite; the parameters are then the last finite ones, those from
 /// before that epoch's step.
@@ -127,6 +128,7 @@ pub fn train_with<F: NdFloat>(
     mut on_epoch: impl FnMut(&Progress<'_, F>) -> ControlFlow<()>,
 ) -> Result<History<F>, NetError> {
     data.check_fits(mlp.architecture())?;
+    config.loss.check_output(mlp.output_activation())?;
     check_rate(config.rate)?;
     if let crate::GradientMethod::FiniteDifference(settings) = config.method {
         settings.check()?;

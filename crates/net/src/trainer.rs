@@ -65,7 +65,7 @@ impl<F: NdFloat> Trainer<F> {
     ///
     /// # Errors
     /// [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings; the batch
-    /// errors of [`Mlp::gradient_into`]; [`NetError::Diverged`] if the cost, the gradient or
+    /// and loss errors of [`Mlp::gradient_into`]; [`NetError::Diverged`] if the cost, the gradient or
     /// any updated parameter would not be finite, in which case the parameters are left as
     /// they were (its `epoch` is the number of steps this trainer had taken).
     pub fn step(
@@ -76,7 +76,7 @@ impl<F: NdFloat> Trainer<F> {
         config: &TrainConfig<F>,
     ) -> Result<F, NetError> {
         check_rate(config.rate)?;
-        self.batch.check(mlp, x, y)?;
+        self.batch.check(mlp, x, y, config.loss)?;
         let cost = match config.method {
             GradientMethod::BackPropagation => {
                 self.batch.compute_unchecked(mlp, x.view(), y.view(), config.loss)
@@ -104,7 +104,7 @@ impl<F: NdFloat> Trainer<F> {
     /// The cost of a batch at the current parameters, through the trainer's buffers.
     ///
     /// # Errors
-    /// The batch errors of [`Mlp::gradient_into`].
+    /// The batch and loss errors of [`Mlp::gradient_into`].
     pub fn cost(
         &mut self,
         mlp: &Mlp<F>,
@@ -112,7 +112,7 @@ impl<F: NdFloat> Trainer<F> {
         y: &ArrayRef2<F>,
         loss: crate::Loss,
     ) -> Result<F, NetError> {
-        self.batch.check(mlp, x, y)?;
+        self.batch.check(mlp, x, y, loss)?;
         let (workspace, _) = self.batch.first_chunk_mut();
         Ok(mlp.cost_unchecked(workspace, x, y, loss))
     }

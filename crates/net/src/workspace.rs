@@ -4,8 +4,14 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, NdFloat, s};
 
 use crate::{Mlp, NetError};
 
+/// What [`Workspace::layer_mut`] lends: the input activations, the output buffer, and
+/// (last layer only) the buffer for the pre-activations.
+pub(crate) type LayerBuffers<'w, F> =
+    (Option<ArrayView2<'w, F>>, ArrayViewMut2<'w, F>, Option<ArrayViewMut2<'w, F>>);
+
 /// Buffers for one batch of up to [`capacity`](Workspace::capacity) rows: each layer's
-/// activations `A_l` and errors `Δ_l`, `rows × d_l` each.
+/// activations `A_l` and errors `Δ_l`, `rows × d_l` each, and the output layer's
+/// pre-activations `Z_L` (the logits, `rows × d_L`), which the cross-entropies read.
 ///
 /// Built once and reused every step, so a training step allocates nothing once warm. A batch with
 /// fewer rows (the last mini-batch of an epoch) uses the top rows of each buffer.
@@ -17,6 +23,10 @@ pub struct Workspace<F> {
     pub(crate) a: Vec<Array2<F>>,
     /// `delta[l]` holds `Δ_l = ∂C/∂Z_l` for layer `l`.
     pub(crate) delta: Vec<Array2<F>>,
+    /// The last layer's pre-activations `Z_L`, before the activation overwrites them in
+    /// `a`: the cross-entropies take their logarithms from these, exactly, where the
+    /// outputs may have rounded to 0 or 1.
+    pub(crate) z_last: Array2<F>,
 }
 
 impl<F: NdFloat> Workspace<F> {
@@ -24,7 +34,8 @@ impl<F: NdFloat> Workspace<F> {
     pub fn new(mlp: &Mlp<F>, rows: usize) -> Self {
         let sizes = mlp.architecture().sizes().to_vec();
         let buffers = || sizes[1..].iter().map(|&d| Array2::zeros((rows, d))).collect();
-        Workspace { capacity: rows, a: buffers(), delta: buffers(), sizes }
+        let z_last = Array2::zeros((rows, mlp.outputs()));
+        Workspace { capacity: rows, a: buffers(), delta: buffers(), z_last, sizes }
     }
 
     /// The largest batch the workspace holds.
@@ -37,16 +48,20 @@ impl<F: NdFloat> Workspace<F> {
         self.a[l].slice(s![..n, ..])
     }
 
+    /// The last layer's pre-activations for the first `n` rows of the last batch.
+    pub(crate) fn logits(&self, n: usize) -> ArrayView2<'_, F> {
+        self.z_last.slice(s![..n, ..])
+    }
+
     /// The previous layer's activations (`None` for the first layer, whose input is the
-    /// batch itself) and this layer's buffer to write, both cut to `n` rows.
-    pub(crate) fn layer_pair_mut(
-        &mut self,
-        l: usize,
-        n: usize,
-    ) -> (Option<ArrayView2<'_, F>>, ArrayViewMut2<'_, F>) {
+    /// batch itself), this layer's buffer to write, and for the last layer the buffer that
+    /// keeps its pre-activations (`None` for the others), all cut to `n` rows.
+    pub(crate) fn layer_mut(&mut self, l: usize, n: usize) -> LayerBuffers<'_, F> {
+        let last = l + 1 == self.a.len();
         let (before, from) = self.a.split_at_mut(l);
         let prev = before.last().map(|a| a.slice(s![..n, ..]));
-        (prev, from[0].slice_mut(s![..n, ..]))
+        let z = last.then(|| self.z_last.slice_mut(s![..n, ..]));
+        (prev, from[0].slice_mut(s![..n, ..]), z)
     }
 
     /// A workspace is tied to the sizes of the network it was built for.

@@ -247,6 +247,41 @@ fn one_activation_per_layer() {
 }
 
 #[test]
+fn softmax_on_a_hidden_layer() {
+    // Softmax mixes a row, so it is for the output layer only: refused on any hidden layer,
+    // by both constructors, naming the first such layer (counting from 0).
+    let arch: Architecture = "2-3-4-2".parse().unwrap();
+    let mut rng = StdRng::seed_from_u64(1);
+    let (s, t) = (Activation::Softmax, Activation::Tanh);
+    for (activations, index) in [([s, t, s], 0), ([t, s, t], 1), ([s, s, s], 0)] {
+        let e = err(Mlp::<f64>::new(&arch, &activations, Init::default(), &mut rng));
+        assert_eq!(e, NetError::OutputOnlyActivation { index, found: s });
+        assert_says(
+            &e,
+            &[
+                &format!("layer {index} is a hidden layer"),
+                "expected an element-wise activation",
+                "found softmax, which is only valid on the output layer",
+            ],
+        );
+        let layers: Vec<Layer<f64>> = arch
+            .sizes()
+            .windows(2)
+            .zip(activations)
+            .map(|(d, f)| Layer::new(matrix(d[0], d[1]), Array1::zeros(d[1]), f).unwrap())
+            .collect();
+        assert_eq!(
+            err(Mlp::from_layers(layers)),
+            NetError::OutputOnlyActivation { index, found: s }
+        );
+    }
+    // On the output layer, and as the only layer, it is fine.
+    Mlp::<f64>::new(&arch, &[t, t, s], Init::default(), &mut rng).unwrap();
+    let only = Layer::new(matrix(2, 3), Array1::zeros(3), s).unwrap();
+    assert_eq!(Mlp::from_layers(vec![only]).unwrap().output_activation(), s);
+}
+
+#[test]
 fn initialisation_ranges_that_are_empty_inverted_or_not_finite() {
     let arch: Architecture = "2-1".parse().unwrap();
     let mut rng = StdRng::seed_from_u64(1);
@@ -512,7 +547,7 @@ fn networks_from_no_layers_or_layers_that_do_not_chain() {
 #[test]
 fn an_unknown_loss_name() {
     let e = "cross-entropyy".parse::<Loss>().unwrap_err();
-    assert!(e.contains("cross-entropyy") && e.contains("expected mse"), "{e}");
+    assert!(e.contains("cross-entropyy") && e.contains("expected one of mse, ce, bce"), "{e}");
     assert_eq!("MSE".parse::<Loss>(), Ok(Loss::MeanSquaredError));
 }
 

@@ -1,5 +1,7 @@
 //! Back-propagation equals a central finite difference, in f64, across seeded random
-//! architectures, batches and every activation (uniform and mixed per layer).
+//! architectures, batches, every loss with every output activation it works with, and every
+//! hidden activation (uniform and mixed per layer); a loss paired with an output it does
+//! not work with is refused by every entry point.
 //!
 //! # The comparison
 //!
@@ -33,8 +35,9 @@ use ndarray::{Array2, Axis};
 use nn_net::rand::rngs::StdRng;
 use nn_net::rand::{Rng, SeedableRng};
 use nn_net::{
-    Activation, Architecture, Dataset, Difference, FiniteDifference, Gradient, Init, Layer, Loss,
-    Mlp, Workspace, finite_difference_gradient, finite_difference_gradient_into,
+    Activation, Architecture, BatchGradient, Chunking, Dataset, Difference, FiniteDifference,
+    Gradient, GradientMethod, Init, Layer, Loss, Mlp, NetError, TrainConfig, Trainer, Workspace,
+    finite_difference_gradient, finite_difference_gradient_into, train,
 };
 
 /// The initialisation of every random network here: weights and biases of both signs, so
@@ -53,6 +56,15 @@ const ARCHITECTURES: u64 = 24;
 
 /// How many mixed per-layer activation lists are drawn for each architecture.
 const MIXED_PER_ARCHITECTURE: u64 = 3;
+
+/// Every (loss, output activation) pair that works, in a fixed order.
+fn valid_pairs() -> Vec<(Loss, Activation)> {
+    Loss::ALL
+        .iter()
+        .flat_map(|&loss| Activation::ALL.iter().map(move |&output| (loss, output)))
+        .filter(|&(loss, output)| loss.check_output(output).is_ok())
+        .collect()
+}
 
 /// The result of [`compare`]: the relative error over the whole gradient and the worst
 /// entry, as a multiple of what the entry was allowed.
@@ -92,10 +104,11 @@ fn compare(bp: &[f64], fd: &[f64], cost: f64) -> Result<Comparison, String> {
     Ok(Comparison { relative, worst_entry_ratio, bp_norm: norm(bp) })
 }
 
-/// A network and a batch to check it on.
+/// A network, a batch to check it on, and the loss whose gradient is checked.
 struct Case {
     mlp: Mlp<f64>,
     data: Dataset<f64>,
+    loss: Loss,
 }
 
 /// 1 to 4 layers, every size (inputs included) 1 to 8.
@@ -105,26 +118,48 @@ fn random_architecture(rng: &mut StdRng) -> Architecture {
     Architecture::new(sizes).unwrap()
 }
 
-/// A network of `arch` with `activations`, and 1 to 10 samples of inputs and targets
-/// uniform in `[−1, 1)`, all drawn from `seed`.
-fn random_case(arch: &Architecture, activations: &[Activation], seed: u64) -> Case {
+/// A network of `arch` with `activations`, and 1 to 10 samples of inputs uniform in
+/// `[−1, 1)` and targets of the kind `loss` is for, all drawn from `seed`: for the squared
+/// error uniform in `[−1, 1)`, for cross-entropy a probability row (positive, summing to 1),
+/// for binary cross-entropy uniform in `[0, 1)`.
+fn random_case(arch: &Architecture, activations: &[Activation], loss: Loss, seed: u64) -> Case {
     let mut rng = StdRng::seed_from_u64(seed);
     let mlp = Mlp::new(arch, activations, INIT, &mut rng).unwrap();
     let n = rng.random_range(1..=10);
     let x = Array2::from_shape_fn((n, arch.inputs()), |_| rng.random_range(-1.0..1.0));
-    let y = Array2::from_shape_fn((n, arch.outputs()), |_| rng.random_range(-1.0..1.0));
-    Case { mlp, data: Dataset::new(x, y).unwrap() }
+    let y = match loss {
+        Loss::CrossEntropy => {
+            let mut y = Array2::from_shape_fn((n, arch.outputs()), |_| rng.random_range(0.01..1.0));
+            for mut row in y.rows_mut() {
+                let sum = row.sum();
+                row /= sum;
+            }
+            y
+        }
+        Loss::BinaryCrossEntropy => {
+            Array2::from_shape_fn((n, arch.outputs()), |_| rng.random_range(0.0..1.0))
+        }
+        _ => Array2::from_shape_fn((n, arch.outputs()), |_| rng.random_range(-1.0..1.0)),
+    };
+    Case { mlp, data: Dataset::new(x, y).unwrap(), loss }
 }
 
 /// Every layer's pre-activations `Z_l = A_{l−1}·W_l + 1·b_lᵀ` and activations `A_l`, by a
 /// plain forward pass over the layers' public parameters (independent of the library's
-/// in-place forward pass, which does not keep `Z`).
+/// in-place forward pass, which does not keep `Z`). Softmax is the textbook
+/// `e^(z_j) / Σ_k e^(z_k)`, unshifted: the pre-activations here are small.
 fn reference_forward(mlp: &Mlp<f64>, x: &Array2<f64>) -> Vec<(Array2<f64>, Array2<f64>)> {
     let mut out: Vec<(Array2<f64>, Array2<f64>)> = Vec::new();
     for layer in mlp.layers() {
         let a_prev = out.last().map_or(x, |(_, a)| a);
         let z = a_prev.dot(&layer.w()) + layer.b().insert_axis(Axis(0));
-        let a = z.mapv(|v| layer.activation().value(v));
+        let a = match layer.activation() {
+            Activation::Softmax => {
+                let e = z.mapv(f64::exp);
+                &e / &e.sum_axis(Axis(1)).insert_axis(Axis(1))
+            }
+            f => z.mapv(|v| f.value(v)),
+        };
         out.push((z, a));
     }
     out
@@ -139,8 +174,9 @@ fn max_abs(m: &Array2<f64>) -> f64 {
 /// any of the layer's pre-activations.
 ///
 /// Moving a parameter of layer `k` by `h` moves `Z_k` by at most `h·max(1, ‖A_{k−1}‖_∞)` (a
-/// weight multiplies one input, a bias adds directly). Every activation here is 1-Lipschitz,
-/// so `A_k` moves no further than `Z_k`, and then `Z_m = A_{m−1}·W_m + b_m` moves by at most
+/// weight multiplies one input, a bias adds directly). Every hidden activation is
+/// 1-Lipschitz (the output layer's, softmax included, feeds no other layer), so `A_k` moves
+/// no further than `Z_k`, and then `Z_m = A_{m−1}·W_m + b_m` moves by at most
 /// `c_m` times as far, with `c_m = max_j Σ_i |W_m[i, j]|`. So
 /// `r_0 = h·max(1, ‖X‖_∞)` and `r_l = max(c_l·r_{l−1}, h·max(1, ‖A_{l−1}‖_∞))`.
 fn reach(
@@ -189,7 +225,7 @@ fn back_propagation(case: &Case, spare_rows: usize) -> (Gradient<f64>, f64) {
     let (mlp, data) = (&case.mlp, &case.data);
     let mut workspace = Workspace::new(mlp, data.len() + spare_rows);
     let mut gradient = Gradient::zeros(mlp);
-    let loss = Loss::MeanSquaredError;
+    let loss = case.loss;
     let cost =
         mlp.gradient_into(&mut workspace, data.inputs(), data.targets(), loss, &mut gradient);
     let cost = cost.unwrap();
@@ -215,18 +251,33 @@ fn check_case(case: &Case, spare_rows: usize) -> Result<Comparison, String> {
     );
 
     let (bp, cost) = back_propagation(case, spare_rows);
+    approx::assert_relative_eq!(cost, mlp.cost(data, case.loss).unwrap(), max_relative = 1e-14);
     approx::assert_relative_eq!(
         cost,
-        mlp.cost(data, Loss::MeanSquaredError).unwrap(),
-        max_relative = 1e-14
+        reference_cost(case, &forward.last().unwrap().1),
+        max_relative = 1e-12,
+        epsilon = 1e-14
     );
-    let fd =
-        finite_difference_gradient(mlp, data, Loss::MeanSquaredError, FiniteDifference::default())
-            .unwrap();
+    let fd = finite_difference_gradient(mlp, data, case.loss, FiniteDifference::default()).unwrap();
     assert_eq!(bp.len(), mlp.parameter_count());
     let bp: Vec<f64> = bp.iter().collect();
     let fd: Vec<f64> = fd.iter().collect();
     compare(&bp, &fd, cost)
+}
+
+/// The cost by its textbook formula from the reference outputs `a`, logarithms taken
+/// plainly (the outputs here are far from 0 and 1).
+fn reference_cost(case: &Case, a: &Array2<f64>) -> f64 {
+    let y = case.data.targets();
+    let per_entry: Array2<f64> = match case.loss {
+        Loss::MeanSquaredError => (a - y).mapv(|d| d * d),
+        Loss::CrossEntropy => -(y * &a.mapv(f64::ln)),
+        Loss::BinaryCrossEntropy => {
+            -(y * &a.mapv(f64::ln) + &y.mapv(|y| 1.0 - y) * &a.mapv(|a| (1.0 - a).ln()))
+        }
+        other => panic!("no reference cost for {other}"),
+    };
+    per_entry.sum() / y.nrows() as f64
 }
 
 /// Tallies of a run over many cases.
@@ -239,17 +290,18 @@ struct Tally {
     worst_entry_ratio: f64,
 }
 
-/// Draws a case for `arch` and `activations` from `seed`, redrawing with the next seed
-/// while a kink lies within reach, and checks it.
+/// Draws a case for `arch`, `activations` and `loss` from `seed`, redrawing with the next
+/// seed while a kink lies within reach, and checks it.
 fn check_with_redraws(
     arch: &Architecture,
     activations: &[Activation],
+    loss: Loss,
     seed: u64,
     tally: &mut Tally,
 ) {
     let h = FiniteDifference::<f64>::default().step;
     for attempt in 0..100 {
-        let case = random_case(arch, activations, seed * 1000 + attempt);
+        let case = random_case(arch, activations, loss, seed * 1000 + attempt);
         if kink_within_reach(&case, h) {
             tally.redrawn += 1;
             continue;
@@ -265,14 +317,15 @@ fn check_with_redraws(
                 }
             }
             Err(message) => panic!(
-                "architecture {arch}, activations {activations:?}, seed {}: {message}",
+                "architecture {arch}, activations {activations:?}, loss {loss}, seed {}: {message}",
                 seed * 1000 + attempt
             ),
         }
         return;
     }
     panic!(
-        "architecture {arch}, activations {activations:?}: 100 draws all had a kink within reach"
+        "architecture {arch}, activations {activations:?}, loss {loss}: 100 draws all had a kink \
+         within reach"
     );
 }
 
@@ -286,59 +339,134 @@ fn assert_tally_sound(tally: &Tally, expected_cases: usize) {
 }
 
 #[test]
-fn back_propagation_matches_central_differences_for_every_activation() {
+fn back_propagation_matches_central_differences_for_every_loss_and_activation() {
+    // Every loss × every output activation it works with × every hidden activation (on all
+    // the hidden layers), on each architecture; each combination draws its own case.
+    let pairs = valid_pairs();
+    assert_eq!(pairs.len(), Activation::ALL.len() + 2, "mse with all, ce and bce with one");
     let mut tally = Tally::default();
     for seed in 0..ARCHITECTURES {
         let arch = random_architecture(&mut StdRng::seed_from_u64(seed));
-        for activation in Activation::ALL {
-            let activations = vec![activation; arch.layers()];
-            check_with_redraws(&arch, &activations, seed, &mut tally);
+        let combinations = pairs
+            .iter()
+            .flat_map(|&pair| Activation::ELEMENTWISE.iter().map(move |&hidden| (pair, hidden)));
+        for (k, ((loss, output), hidden)) in combinations.enumerate() {
+            let mut activations = vec![hidden; arch.layers()];
+            activations[arch.layers() - 1] = output;
+            check_with_redraws(&arch, &activations, loss, seed * 100 + k as u64, &mut tally);
         }
     }
-    assert_tally_sound(&tally, ARCHITECTURES as usize * Activation::ALL.len());
+    let per_architecture = pairs.len() * Activation::ELEMENTWISE.len();
+    assert_tally_sound(&tally, ARCHITECTURES as usize * per_architecture);
 }
 
 #[test]
 fn back_propagation_matches_central_differences_with_mixed_activations() {
+    // Hidden activations drawn per layer from the element-wise ones; the (loss, output)
+    // pair drawn from those that work.
+    let pairs = valid_pairs();
     let mut tally = Tally::default();
     let mut seen = [false; Activation::ALL.len()];
+    let mut seen_losses = [false; Loss::ALL.len()];
     for seed in 0..ARCHITECTURES {
         let arch = random_architecture(&mut StdRng::seed_from_u64(seed));
         for draw in 0..MIXED_PER_ARCHITECTURE {
             let mut rng = StdRng::seed_from_u64(1_000_000 + seed * MIXED_PER_ARCHITECTURE + draw);
-            let activations: Vec<Activation> = (0..arch.layers())
-                .map(|_| Activation::ALL[rng.random_range(0..Activation::ALL.len())])
+            let (loss, output) = pairs[rng.random_range(0..pairs.len())];
+            let mut activations: Vec<Activation> = (0..arch.layers())
+                .map(|_| {
+                    Activation::ELEMENTWISE[rng.random_range(0..Activation::ELEMENTWISE.len())]
+                })
                 .collect();
+            activations[arch.layers() - 1] = output;
             for &a in &activations {
                 seen[Activation::ALL.iter().position(|&b| b == a).unwrap()] = true;
             }
+            seen_losses[Loss::ALL.iter().position(|&l| l == loss).unwrap()] = true;
             check_with_redraws(
                 &arch,
                 &activations,
+                loss,
                 1_000 + seed * MIXED_PER_ARCHITECTURE + draw,
                 &mut tally,
             );
         }
     }
-    assert!(seen.iter().all(|&s| s), "some activation never drawn");
+    assert!(seen.iter().all(|&s| s), "some activation never drawn: {seen:?}");
+    assert!(seen_losses.iter().all(|&s| s), "some loss never drawn: {seen_losses:?}");
     assert_tally_sound(&tally, (ARCHITECTURES * MIXED_PER_ARCHITECTURE) as usize);
+}
+
+#[test]
+fn a_loss_with_an_output_it_does_not_work_with_is_refused_everywhere() {
+    // Cross-entropy with a sigmoid or identity output, binary cross-entropy with softmax
+    // or tanh: every entry point refuses the pair before any arithmetic, with one error.
+    let arch = Architecture::new(vec![3, 4, 2]).unwrap();
+    for (loss, output) in [
+        (Loss::CrossEntropy, Activation::Sigmoid),
+        (Loss::CrossEntropy, Activation::Identity),
+        (Loss::BinaryCrossEntropy, Activation::Softmax),
+        (Loss::BinaryCrossEntropy, Activation::Tanh),
+    ] {
+        let case = random_case(&arch, &[Activation::Tanh, output], Loss::MeanSquaredError, 3);
+        let (mut mlp, data) = (case.mlp, case.data);
+        let (x, y) = (data.inputs(), data.targets());
+        let expected = NetError::LossOutputMismatch {
+            loss,
+            expected: loss.required_output().unwrap(),
+            found: output,
+        };
+        let message = format!(
+            "loss {loss} expects a {} output layer; found {output}",
+            loss.required_output().unwrap()
+        );
+        assert_eq!(expected.to_string(), message);
+
+        let mut workspace = Workspace::new(&mlp, data.len());
+        let mut gradient = Gradient::zeros(&mlp);
+        let errors = [
+            mlp.gradient_into(&mut workspace, x, y, loss, &mut gradient).unwrap_err(),
+            mlp.cost(&data, loss).unwrap_err(),
+            finite_difference_gradient(&mlp, &data, loss, FiniteDifference::default()).unwrap_err(),
+            BatchGradient::new(&mlp, data.len(), Chunking::default())
+                .unwrap()
+                .compute(&mlp, x, y, loss)
+                .unwrap_err(),
+            Trainer::new(&mlp, data.len()).cost(&mlp, x, y, loss).unwrap_err(),
+        ];
+        for e in errors {
+            assert_eq!(e, expected);
+        }
+        let before = mlp.clone();
+        for method in
+            [GradientMethod::BackPropagation, GradientMethod::FiniteDifference(Default::default())]
+        {
+            let config = TrainConfig { loss, method, epochs: 3, ..TrainConfig::default() };
+            assert_eq!(
+                Trainer::new(&mlp, data.len()).step(&mut mlp, x, y, &config),
+                Err(expected.clone())
+            );
+            assert_eq!(train(&mut mlp, &data, &config), Err(expected.clone()));
+            // An empty run still refuses the pair, rather than report a cost of it.
+            let config = TrainConfig { epochs: 0, ..config };
+            assert_eq!(train(&mut mlp, &data, &config), Err(expected.clone()));
+        }
+        assert_eq!(mlp, before, "a refused pair changed the parameters");
+    }
 }
 
 /// A fixed, smooth case with large enough gradients for the failure tests below.
 fn smooth_case(seed: u64) -> Case {
     let arch = Architecture::new(vec![3, 5, 4, 2]).unwrap();
-    random_case(&arch, &[Activation::Tanh, Activation::Sigmoid, Activation::Identity], seed)
+    let activations = [Activation::Tanh, Activation::Sigmoid, Activation::Identity];
+    random_case(&arch, &activations, Loss::MeanSquaredError, seed)
 }
 
 fn bp_and_fd(case: &Case) -> (Vec<f64>, Vec<f64>, f64) {
     let (bp, cost) = back_propagation(case, 0);
-    let fd = finite_difference_gradient(
-        &case.mlp,
-        &case.data,
-        Loss::MeanSquaredError,
-        FiniteDifference::default(),
-    )
-    .unwrap();
+    let fd =
+        finite_difference_gradient(&case.mlp, &case.data, case.loss, FiniteDifference::default())
+            .unwrap();
     (bp.iter().collect(), fd.iter().collect(), cost)
 }
 
@@ -367,12 +495,12 @@ fn the_comparison_catches_wrong_gradients() {
     assert!(compare(&swapped, &fd, cost).is_err());
 
     // The gradient of a different network of the same shape, on the same data.
-    let other = Case { mlp: smooth_case(8).mlp, data: case.data.clone() };
+    let other = Case { mlp: smooth_case(8).mlp, ..smooth_case(7) };
     let (other_bp, _, _) = bp_and_fd(&other);
     assert!(compare(&other_bp, &fd, cost).is_err());
 
     // The gradient of the same network on other data.
-    let other = Case { mlp: case.mlp.clone(), data: smooth_case(9).data };
+    let other = Case { mlp: case.mlp.clone(), ..smooth_case(9) };
     let (other_bp, _, _) = bp_and_fd(&other);
     if other_bp.len() == bp.len() {
         assert!(compare(&other_bp, &fd, cost).is_err());
@@ -387,6 +515,7 @@ fn a_difference_across_a_relu_kink_is_wrong_and_the_guard_sees_it() {
     let case = Case {
         mlp: Mlp::from_layers(vec![layer]).unwrap(),
         data: Dataset::new(ndarray::array![[1e-7]], ndarray::array![[1.0]]).unwrap(),
+        loss: Loss::MeanSquaredError,
     };
     let h = FiniteDifference::<f64>::default().step;
     assert!(kink_within_reach(&case, h));
@@ -403,6 +532,7 @@ fn a_difference_across_a_relu_kink_is_wrong_and_the_guard_sees_it() {
     let far = Case {
         mlp: case.mlp.clone(),
         data: Dataset::new(ndarray::array![[0.3]], ndarray::array![[1.0]]).unwrap(),
+        loss: Loss::MeanSquaredError,
     };
     assert!(!kink_within_reach(&far, h));
     let (bp, fd, cost) = bp_and_fd(&far);

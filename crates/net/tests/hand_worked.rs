@@ -199,3 +199,93 @@ fn train_records_the_cost_before_each_epoch_and_the_cost_after_the_last() {
     assert!(history.final_cost < history.costs[49]);
     assert!(!history.stopped_early);
 }
+
+/// The cost and gradient of `data` under `loss`, by back-propagation.
+fn back_propagation_with(mlp: &Mlp<f64>, data: &Dataset<f64>, loss: Loss) -> (f64, Gradient<f64>) {
+    let mut workspace = Workspace::new(mlp, data.len());
+    let mut gradient = Gradient::zeros(mlp);
+    let cost = mlp
+        .gradient_into(&mut workspace, data.inputs(), data.targets(), loss, &mut gradient)
+        .unwrap();
+    (cost, gradient)
+}
+
+#[test]
+fn softmax_cross_entropy_of_one_layer_by_hand() {
+    // One input x = 1, three classes, W = [0, ln 3, ln 4], b = 0: z = [0, ln 3, ln 4],
+    // a = [1, 3, 4] / 8. Two samples, x = 1 (class 1) and x = 0 (class 0, z = 0, a = 1/3):
+    // C = (1/2)·(ln 8 − ln 3 + ln 3) = (1/2)·ln 8,
+    // Δ = a − y: [1/8, −5/8, 1/2] and [−2/3, 1/3, 1/3];
+    // ∂C/∂W = (1/2)·xᵀΔ = (1/2)·[1/8, −5/8, 1/2] (the second sample has x = 0);
+    // ∂C/∂b = (1/2)·Σ_rows Δ = (1/2)·[1/8 − 2/3, −5/8 + 1/3, 1/2 + 1/3].
+    let w = array![[0.0, 3.0_f64.ln(), 4.0_f64.ln()]];
+    let mlp = one_layer(w, Array1::zeros(3), Activation::Softmax);
+    let data =
+        Dataset::new(array![[1.0], [0.0]], array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]).unwrap();
+    let (cost, g) = back_propagation_with(&mlp, &data, Loss::CrossEntropy);
+    assert_relative_eq!(cost, 0.5 * 8.0_f64.ln(), max_relative = 1e-15);
+    let gw = array![[0.0625, -0.3125, 0.25]];
+    assert_relative_eq!(g.layers()[0].w(), gw.view(), max_relative = 1e-14);
+    let gb = array![1.0 / 8.0 - 2.0 / 3.0, -5.0 / 8.0 + 1.0 / 3.0, 0.5 + 1.0 / 3.0] * 0.5;
+    assert_relative_eq!(g.layers()[0].b(), gb.view(), max_relative = 1e-14);
+    assert_relative_eq!(mlp.cost(&data, Loss::CrossEntropy).unwrap(), cost, max_relative = 1e-15);
+}
+
+#[test]
+fn sigmoid_binary_cross_entropy_of_one_layer_by_hand() {
+    // One input x = 1, two outputs, W = [0, ln 3], b = 0: z = [0, ln 3], a = [1/2, 3/4].
+    // Target [1, 0]: C = −ln(1/2) − ln(1/4) = ln 8; Δ = a − y = [−1/2, 3/4] = ∂C/∂W = ∂C/∂b.
+    let mlp = one_layer(array![[0.0, 3.0_f64.ln()]], Array1::zeros(2), Activation::Sigmoid);
+    let data = Dataset::new(array![[1.0]], array![[1.0, 0.0]]).unwrap();
+    let (cost, g) = back_propagation_with(&mlp, &data, Loss::BinaryCrossEntropy);
+    assert_relative_eq!(cost, 8.0_f64.ln(), max_relative = 1e-15);
+    assert_relative_eq!(g.layers()[0].w(), array![[-0.5, 0.75]].view(), max_relative = 1e-15);
+    assert_relative_eq!(g.layers()[0].b(), array![-0.5, 0.75].view(), max_relative = 1e-15);
+}
+
+/// A one-layer network whose logits are ±1000 on one input, confidently wrong: the outputs
+/// round to exactly 0 and 1, and the cost, read from the logits, stays finite and exact,
+/// with the gradient a − y.
+fn confident_and_wrong<F>()
+where
+    F: ndarray::NdFloat + nn_net::rand::distr::uniform::SampleUniform,
+{
+    let of = |v: f64| F::from(v).unwrap();
+    // z = x·W with x = 1 and W = [1000, −1000]: softmax a = [1, 0] (e^−2000 underflows),
+    // sigmoid a = [1, 0]. Targets [0, 1], the other way round.
+    let w = array![[of(1000.0), of(-1000.0)]];
+    let x = array![[of(1.0)]];
+    let y = array![[of(0.0), of(1.0)]];
+    let data = Dataset::new(x, y).unwrap();
+    for (activation, loss, expected) in [
+        // lse(z) = 1000 + ln(1 + e^−2000) = 1000, loss = lse − z_1 = 2000.
+        (Activation::Softmax, Loss::CrossEntropy, 2000.0),
+        // softplus form: (1000 − 0 + 0) + (0 + 1000 + 0) = 2000.
+        (Activation::Sigmoid, Loss::BinaryCrossEntropy, 2000.0),
+    ] {
+        let layer = Layer::new(w.clone(), Array1::zeros(2), activation).unwrap();
+        let mlp = Mlp::from_layers(vec![layer]).unwrap();
+        assert_eq!(mlp.predict(data.inputs()).unwrap(), array![[of(1.0), of(0.0)]]);
+        let mut workspace = Workspace::new(&mlp, 1);
+        let mut gradient = Gradient::zeros(&mlp);
+        let cost = mlp
+            .gradient_into(&mut workspace, data.inputs(), data.targets(), loss, &mut gradient)
+            .unwrap();
+        assert!(cost.is_finite(), "{loss}: {cost}");
+        assert_eq!(cost, of(expected), "{loss}");
+        assert_eq!(mlp.cost(&data, loss).unwrap(), of(expected), "{loss}");
+        // Δ = a − y = [1, −1], and x = 1, so ∂C/∂W = ∂C/∂b = [1, −1].
+        assert_eq!(gradient.layers()[0].w(), array![[of(1.0), of(-1.0)]]);
+        assert_eq!(gradient.layers()[0].b(), array![of(1.0), of(-1.0)]);
+    }
+}
+
+#[test]
+fn confident_and_wrong_is_finite_in_f32() {
+    confident_and_wrong::<f32>();
+}
+
+#[test]
+fn confident_and_wrong_is_finite_in_f64() {
+    confident_and_wrong::<f64>();
+}

@@ -1,6 +1,7 @@
 //! A steady training step allocates nothing: a counting global allocator sees no
 //! allocation over 100 steps after a warm-up, on the serial path and on the parallel path
-//! (inside a 2-thread pool), from the NAND neuron to an MNIST-shaped network.
+//! (inside a 2-thread pool), from the NAND neuron to an MNIST-shaped network, with the
+//! squared error on a sigmoid output and with cross-entropy on a softmax output.
 //!
 //! One test function on purpose: the counter is global, so nothing else may run beside it.
 
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use ndarray::Array2;
 use nn_net::rand::SeedableRng;
 use nn_net::rand::rngs::StdRng;
-use nn_net::{Activation, Architecture, Chunking, Init, Mlp, TrainConfig, Trainer};
+use nn_net::{Activation, Architecture, Chunking, Init, Loss, Mlp, TrainConfig, Trainer};
 use nn_tensor::uniform;
 
 /// Counts allocations (and reallocations) while `COUNTING` is set.
@@ -57,24 +58,26 @@ fn allocations_in(f: impl FnOnce()) -> usize {
     ALLOCATIONS.load(Ordering::SeqCst)
 }
 
-/// Allocations over 100 training steps after `warm_up` steps, run by `run` (directly, or
-/// inside a pool).
+/// Allocations over 100 training steps after `warm_up` steps, run directly or inside a
+/// pool, of a network with sigmoid hidden layers and `output` on the last, under `loss`.
 fn steady_step_allocations(
     sizes: &[usize],
     rows: usize,
     chunking: Chunking,
     warm_up: usize,
     pool: Option<&rayon::ThreadPool>,
+    (output, loss): (Activation, Loss),
 ) -> usize {
     let mut rng = StdRng::seed_from_u64(1);
     let arch = Architecture::new(sizes.to_vec()).unwrap();
-    let activations = vec![Activation::Sigmoid; arch.layers()];
+    let mut activations = vec![Activation::Sigmoid; arch.layers()];
+    activations[arch.layers() - 1] = output;
     let mut net =
         Mlp::<f32>::new(&arch, &activations, Init::Uniform { low: -0.1, high: 0.1 }, &mut rng)
             .unwrap();
     let x: Array2<f32> = uniform((rows, arch.inputs()), 0.0, 1.0, &mut rng);
     let y: Array2<f32> = uniform((rows, arch.outputs()), 0.0, 1.0, &mut rng);
-    let config = TrainConfig { rate: 1e-3, chunking, ..TrainConfig::default() };
+    let config = TrainConfig { rate: 1e-3, chunking, loss, ..TrainConfig::default() };
     let mut trainer = Trainer::with_chunking(&net, rows, chunking).unwrap();
     let mut count = 0;
     if let Some(pool) = pool {
@@ -127,18 +130,24 @@ fn a_steady_training_step_allocates_nothing() {
         (&[784, 128, 10], 64),
         (&[784, 128, 10], 1000),
     ];
-    for (sizes, rows) in shapes {
+    let mse = (Activation::Sigmoid, Loss::MeanSquaredError);
+    let ce = (Activation::Softmax, Loss::CrossEntropy);
+    // Softmax with cross-entropy on the shapes with several outputs.
+    let cases = shapes.iter().map(|&shape| (shape, mse)).chain(
+        shapes.iter().filter(|(sizes, _)| sizes[sizes.len() - 1] > 1).map(|&shape| (shape, ce)),
+    );
+    for ((sizes, rows), pair) in cases.clone() {
         // The serial path: the whole batch is one chunk, no rayon.
-        let n = steady_step_allocations(sizes, rows, Chunking::serial(), 3, None);
-        assert_eq!(n, 0, "serial {sizes:?} × {rows}: {n} allocations in 100 steps");
+        let n = steady_step_allocations(sizes, rows, Chunking::serial(), 3, None, pair);
+        assert_eq!(n, 0, "serial {sizes:?} × {rows}, {pair:?}: {n} allocations in 100 steps");
     }
 
     // The parallel path: chunks of 64 rows on a 2-thread pool, the whole loop inside one
     // `install`, after every worker has run one chunk (see `steady_step_allocations`).
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    for (sizes, rows) in shapes {
+    for ((sizes, rows), pair) in cases {
         let chunking = Chunking { rows: 64, min_work: 0 };
-        let n = steady_step_allocations(sizes, rows, chunking, 5, Some(&pool));
-        assert_eq!(n, 0, "parallel {sizes:?} × {rows}: {n} allocations in 100 steps");
+        let n = steady_step_allocations(sizes, rows, chunking, 5, Some(&pool), pair);
+        assert_eq!(n, 0, "parallel {sizes:?} × {rows}, {pair:?}: {n} allocations in 100 steps");
     }
 }

@@ -1,6 +1,7 @@
 //! Parallel equals serial, bit for bit: a batch's cost and gradient, and whole training
 //! runs, are the same on 1, 2, 3 and 4 threads, for batches that do and do not divide by
-//! the chunk size, in f32 and f64; mini-batch shuffles follow their seed.
+//! the chunk size, in f32 and f64, with the squared error and with a softmax output and
+//! cross-entropy; mini-batch shuffles follow their seed.
 
 use approx::assert_relative_eq;
 use ndarray::Array2;
@@ -55,7 +56,13 @@ fn pools() -> Vec<rayon::ThreadPool> {
 }
 
 fn network<F: NdFloatBits>(sizes: &[usize], seed: u64) -> Mlp<F> {
-    let activations = [Activation::Tanh, Activation::Sigmoid, Activation::LeakyRelu];
+    network_with_output(sizes, seed, Activation::LeakyRelu)
+}
+
+/// Tanh, then sigmoid hidden layers (the last ones of that list, for fewer layers), and
+/// `output` on the output layer.
+fn network_with_output<F: NdFloatBits>(sizes: &[usize], seed: u64, output: Activation) -> Mlp<F> {
+    let activations = [Activation::Tanh, Activation::Sigmoid, output];
     Mlp::new(
         &nn_net::Architecture::new(sizes.to_vec()).unwrap(),
         &activations[3 - (sizes.len() - 1)..],
@@ -73,30 +80,47 @@ fn batch<F: NdFloatBits>(rows: usize, inputs: usize, outputs: usize, seed: u64) 
     Dataset::new(x, y).unwrap()
 }
 
+/// As [`batch`], with one-hot targets (a random class per row), for cross-entropy.
+fn one_hot_batch<F: NdFloatBits>(
+    rows: usize,
+    inputs: usize,
+    classes: usize,
+    seed: u64,
+) -> Dataset<F> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((rows, inputs), |_| F::of(rng.random_range(-1.0..1.0)));
+    let hot: Vec<usize> = (0..rows).map(|_| rng.random_range(0..classes)).collect();
+    let y =
+        Array2::from_shape_fn((rows, classes), |(i, j)| F::of(f64::from(u8::from(hot[i] == j))));
+    Dataset::new(x, y).unwrap()
+}
+
 fn bits<F: NdFloatBits>(gradient: &Gradient<F>) -> Vec<u64> {
     gradient.iter().map(NdFloatBits::bits).collect()
 }
 
-fn parallel_equals_serial<F: NdFloatBits>() {
+fn parallel_equals_serial<F: NdFloatBits>(output: Activation, loss: Loss) {
     let pools = pools();
     let chunking = Chunking { rows: 16, min_work: 0 };
-    let net = network::<F>(&[7, 9, 5, 3], 11);
+    let net = network_with_output::<F>(&[7, 9, 5, 3], 11, output);
     // Divides by 16, does not, smaller than one chunk, exactly one chunk, one row over.
     for rows in [64, 100, 5, 16, 17, 1] {
-        let data = batch::<F>(rows, 7, 3, rows as u64);
+        let data = match loss {
+            Loss::CrossEntropy => one_hot_batch::<F>(rows, 7, 3, rows as u64),
+            _ => batch::<F>(rows, 7, 3, rows as u64),
+        };
         let mut engine = BatchGradient::new(&net, rows, chunking).unwrap();
         let expected_chunks = if rows <= 16 { 1 } else { rows.div_ceil(16) };
         assert_eq!(engine.chunk_count(rows), expected_chunks);
         let mut results = Vec::new();
         for pool in &pools {
-            let cost = pool
-                .install(|| engine.compute(&net, data.inputs(), data.targets(), Loss::default()))
-                .unwrap();
+            let cost =
+                pool.install(|| engine.compute(&net, data.inputs(), data.targets(), loss)).unwrap();
             results.push((cost.bits(), bits(engine.gradient())));
             // The forward and backward halves, run apart, give the same bits.
             let split = pool.install(|| {
                 engine.forward(&net, data.inputs())?;
-                engine.backward(&net, data.inputs(), data.targets(), Loss::default())
+                engine.backward(&net, data.inputs(), data.targets(), loss)
             });
             assert_eq!(split.unwrap().bits(), cost.bits());
             assert_eq!(bits(engine.gradient()), results[0].1);
@@ -109,17 +133,10 @@ fn parallel_equals_serial<F: NdFloatBits>() {
         let mut workspace = Workspace::new(&net, rows);
         let mut whole = Gradient::zeros(&net);
         let cost = net
-            .gradient_into(
-                &mut workspace,
-                data.inputs(),
-                data.targets(),
-                Loss::default(),
-                &mut whole,
-            )
+            .gradient_into(&mut workspace, data.inputs(), data.targets(), loss, &mut whole)
             .unwrap();
-        let chunked_cost = pools[0]
-            .install(|| engine.compute(&net, data.inputs(), data.targets(), Loss::default()))
-            .unwrap();
+        let chunked_cost =
+            pools[0].install(|| engine.compute(&net, data.inputs(), data.targets(), loss)).unwrap();
         assert_relative_eq!(cost.as_f64(), chunked_cost.as_f64(), max_relative = F::TOLERANCE);
         for (a, b) in whole.iter().zip(engine.gradient().iter()) {
             let scale = a.abs().max(b.abs()).max(F::one()).as_f64();
@@ -130,12 +147,48 @@ fn parallel_equals_serial<F: NdFloatBits>() {
 
 #[test]
 fn parallel_equals_serial_in_f64() {
-    parallel_equals_serial::<f64>();
+    parallel_equals_serial::<f64>(Activation::LeakyRelu, Loss::MeanSquaredError);
 }
 
 #[test]
 fn parallel_equals_serial_in_f32() {
-    parallel_equals_serial::<f32>();
+    parallel_equals_serial::<f32>(Activation::LeakyRelu, Loss::MeanSquaredError);
+}
+
+#[test]
+fn parallel_equals_serial_with_softmax_and_cross_entropy_in_f64() {
+    parallel_equals_serial::<f64>(Activation::Softmax, Loss::CrossEntropy);
+}
+
+#[test]
+fn parallel_equals_serial_with_softmax_and_cross_entropy_in_f32() {
+    parallel_equals_serial::<f32>(Activation::Softmax, Loss::CrossEntropy);
+}
+
+#[test]
+fn softmax_cross_entropy_training_is_the_same_on_any_number_of_threads() {
+    let pools = pools();
+    let data = one_hot_batch::<f64>(203, 6, 4, 9);
+    let run = |pool: &rayon::ThreadPool, batch_size| {
+        let mut net = network_with_output::<f64>(&[6, 10, 4], 5, Activation::Softmax);
+        let config = TrainConfig {
+            rate: 0.5,
+            epochs: 4,
+            loss: Loss::CrossEntropy,
+            batch_size,
+            seed: 3,
+            chunking: Chunking { rows: 8, min_work: 0 },
+            ..TrainConfig::default()
+        };
+        let history = pool.install(|| train(&mut net, &data, &config)).unwrap();
+        (history.final_cost.to_bits(), net.parameters().map(f64::to_bits).collect::<Vec<_>>())
+    };
+    for batch_size in [None, Some(50), Some(1)] {
+        let first = run(&pools[0], batch_size);
+        for pool in &pools[1..] {
+            assert_eq!(run(pool, batch_size), first, "batch {batch_size:?}");
+        }
+    }
 }
 
 fn trained<F: NdFloatBits>(pool: &rayon::ThreadPool, config: &TrainConfig<F>) -> Vec<u64> {

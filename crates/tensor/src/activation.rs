@@ -1,4 +1,5 @@
-//! Activation functions, each beside its derivative.
+//! Activation functions, each beside its derivative: five element-wise ones, and the
+//! row-wise softmax of an output layer.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,12 +10,20 @@ use num_traits::NumCast;
 /// The slope of [`Activation::LeakyRelu`] for negative inputs.
 pub const LEAKY_RELU_SLOPE: f64 = 0.01;
 
-/// An elementwise activation `a = f(z)`.
+/// An activation `a = f(z)`: element-wise, except [`Activation::Softmax`], which maps each
+/// row (one sample) as a whole.
 ///
 /// Every derivative here is a function of the output `a` alone, so back-propagation takes
-/// it from the activations the forward pass already stored and the pre-activation `z` is
-/// never kept: the forward pass runs in place, one buffer per layer. Each variant's doc
-/// states how its derivative is read off the output.
+/// it from the activations the forward pass already stored: the forward pass runs in
+/// place, one buffer per layer. Each variant's doc states how its derivative is read off
+/// the output.
+///
+/// Softmax's derivative is a matrix per row (its Jacobian), not a number per element, so
+/// the element-wise functions [`value`](Activation::value) and
+/// [`derivative_from_output`](Activation::derivative_from_output) can only say part of
+/// it (see their docs); the matrix kernels [`apply_inplace`](Activation::apply_inplace)
+/// and [`mul_derivative_inplace`](Activation::mul_derivative_inplace) work on whole rows
+/// and are exact for every variant. `nn-net` allows softmax on the output layer only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Activation {
     /// `f(z) = 1 / (1 + e^(−z))`. Derivative from the output: `f'(z) = a·(1 − a)`.
@@ -30,11 +39,30 @@ pub enum Activation {
     LeakyRelu,
     /// `f(z) = z`. Derivative: `1`, whatever the output.
     Identity,
+    /// Row-wise: `a_j = e^(z_j) / Σ_k e^(z_k)` over the `d` entries of one row, computed
+    /// as `e^(z_j − m) / Σ_k e^(z_k − m)` with `m` the row's maximum, so no exponent is
+    /// positive and nothing overflows. The outputs of a row are positive and sum to 1: a
+    /// probability for each of `d` classes. Derivative from the output: the Jacobian
+    /// `∂a_j/∂z_k = a_j·(δ_jk − a_k)` (`δ_jk` is 1 when `j = k`, else 0), which
+    /// [`mul_derivative_inplace`](Activation::mul_derivative_inplace) applies to a row
+    /// `g` as `a ⊙ (g − ⟨g, a⟩)`.
+    Softmax,
 }
 
 impl Activation {
     /// Every activation, in declaration order (for tests and help texts).
-    pub const ALL: [Activation; 5] = [
+    pub const ALL: [Activation; 6] = [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Identity,
+        Activation::Softmax,
+    ];
+
+    /// The element-wise activations, in declaration order: [`Activation::ALL`] without
+    /// softmax. These are the ones a hidden layer may have.
+    pub const ELEMENTWISE: [Activation; 5] = [
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Relu,
@@ -43,7 +71,7 @@ impl Activation {
     ];
 
     /// The name used on the command line and in files: `sigmoid`, `tanh`, `relu`,
-    /// `leaky-relu`, `identity`.
+    /// `leaky-relu`, `identity`, `softmax`.
     pub fn name(self) -> &'static str {
         match self {
             Activation::Sigmoid => "sigmoid",
@@ -51,10 +79,21 @@ impl Activation {
             Activation::Relu => "relu",
             Activation::LeakyRelu => "leaky-relu",
             Activation::Identity => "identity",
+            Activation::Softmax => "softmax",
         }
     }
 
+    /// Whether each output depends on its own input alone (every activation but softmax,
+    /// whose outputs depend on the whole row).
+    pub fn is_elementwise(self) -> bool {
+        !matches!(self, Activation::Softmax)
+    }
+
     /// `f(z)` for one value.
+    ///
+    /// For [`Activation::Softmax`], which needs a whole row, this is the softmax of the
+    /// row of one entry `[z]`, which is always `1`: use
+    /// [`apply_inplace`](Activation::apply_inplace) on a matrix for rows of more entries.
     #[inline]
     pub fn value<F: NdFloat>(self, z: F) -> F {
         match self {
@@ -69,10 +108,18 @@ impl Activation {
                 }
             }
             Activation::Identity => z,
+            Activation::Softmax => F::one(),
         }
     }
 
     /// `f'(z)` for one value, computed from the output `a = f(z)`.
+    ///
+    /// For [`Activation::Softmax`] this is the diagonal entry of the row's Jacobian,
+    /// `∂a_j/∂z_j = a_j·(1 − a_j)`, true for rows of any width (and `0` for the row of
+    /// one, whose output is the constant `1`). It leaves out the off-diagonal entries
+    /// `∂a_j/∂z_k = −a_j·a_k`: to carry an error back through softmax use
+    /// [`mul_derivative_inplace`](Activation::mul_derivative_inplace), which applies the
+    /// whole Jacobian.
     #[inline]
     pub fn derivative_from_output<F: NdFloat>(self, a: F) -> F {
         match self {
@@ -93,10 +140,11 @@ impl Activation {
                 }
             }
             Activation::Identity => F::one(),
+            Activation::Softmax => a * (F::one() - a),
         }
     }
 
-    /// Replaces every `z` in the matrix by `f(z)`.
+    /// Replaces every `z` in the matrix by `f(z)`; for softmax, every row by its softmax.
     pub fn apply_inplace<F: NdFloat>(self, z: &mut ArrayRef2<F>) {
         // One match outside the loop: the closure each arm hands to `mapv_inplace` is
         // monomorphic, so the loop body has no per-element dispatch.
@@ -106,13 +154,17 @@ impl Activation {
             Activation::Relu => z.mapv_inplace(|v| v.max(F::zero())),
             Activation::LeakyRelu => z.mapv_inplace(|v| Activation::LeakyRelu.value(v)),
             Activation::Identity => {}
+            Activation::Softmax => softmax_rows_inplace(z),
         }
     }
 
     /// `delta ⊙= f'(z)`, with the derivative read off the stored outputs `a = f(z)`.
     ///
     /// This is the step of back-propagation that carries an error through an activation:
-    /// `Δ_l = (∂C/∂A_l) ⊙ f'(Z_l)`.
+    /// `Δ_l = (∂C/∂A_l) ⊙ f'(Z_l)`. For softmax, where each output depends on the whole
+    /// row, it is the row's Jacobian (symmetric) times the row of `delta`: with `g` a row
+    /// of `delta` (`∂C/∂a`) and `a` the same row of outputs,
+    /// `g ← (diag(a) − a·aᵀ)·g = a ⊙ (g − ⟨g, a⟩)`.
     ///
     /// # Shapes
     /// `delta` and `a` have the same shape.
@@ -142,8 +194,37 @@ impl Activation {
             Activation::LeakyRelu => Zip::from(delta)
                 .and(a)
                 .for_each(|d, &a| *d *= Activation::LeakyRelu.derivative_from_output(a)),
+            Activation::Softmax => softmax_jacobian_rows_inplace(delta, a),
         }
     }
+}
+
+/// Each row of `z` replaced by its softmax.
+fn softmax_rows_inplace<F: NdFloat>(z: &mut ArrayRef2<F>) {
+    for mut row in z.rows_mut() {
+        // Subtracting the row's maximum `m` leaves the softmax unchanged (the factor e^(−m)
+        // cancels) and makes every exponent ≤ 0: nothing overflows, and the largest term is
+        // exactly e^0 = 1, so the sum is at least 1 and never an underflowed 0. (`max`
+        // skips a NaN, but the NaN still reaches the sum, so a NaN row stays NaN.)
+        let max = row.fold(F::neg_infinity(), |m, &v| m.max(v));
+        let mut sum = F::zero();
+        row.mapv_inplace(|v| {
+            let e = (v - max).exp();
+            sum += e;
+            e
+        });
+        row.mapv_inplace(|e| e / sum);
+    }
+}
+
+/// Each row `g` of `delta` replaced by `a ⊙ (g − ⟨g, a⟩)`, the softmax Jacobian of the same
+/// row of `a` times `g`: `Σ_k (a_j·δ_jk − a_j·a_k)·g_k = a_j·(g_j − Σ_k a_k·g_k)`. Two passes
+/// over the row and no `d × d` matrix.
+fn softmax_jacobian_rows_inplace<F: NdFloat>(delta: &mut ArrayRef2<F>, a: &ArrayRef2<F>) {
+    Zip::from(delta.rows_mut()).and(a.rows()).for_each(|mut g, a| {
+        let dot = Zip::from(&g).and(&a).fold(F::zero(), |sum, &g, &a| sum + g * a);
+        Zip::from(&mut g).and(&a).for_each(|g, &a| *g = a * (*g - dot));
+    });
 }
 
 #[inline]
@@ -189,6 +270,7 @@ impl FromStr for Activation {
             "relu" => Ok(Activation::Relu),
             "leaky-relu" | "leaky_relu" | "leakyrelu" => Ok(Activation::LeakyRelu),
             "identity" | "linear" => Ok(Activation::Identity),
+            "softmax" => Ok(Activation::Softmax),
             _ => Err(ParseActivationError { found: s.to_owned() }),
         }
     }
@@ -216,6 +298,8 @@ mod tests {
 
     #[test]
     fn derivative_from_output_matches_a_central_difference() {
+        // Softmax included: on one value it is the constant 1 (the row of one), whose
+        // derivative a·(1 − a) = 1·0 = 0 is what the difference sees.
         for activation in Activation::ALL {
             // Points away from ReLU's kink at 0, where the derivative does not exist.
             for &z in &[-2.3_f64, -0.7, 0.4, 1.9] {
@@ -230,7 +314,7 @@ mod tests {
     #[test]
     fn in_place_kernels_agree_with_the_scalar_functions() {
         let z = Array2::from_shape_fn((3, 5), |(i, j)| i as f64 - j as f64 * 0.6 + 0.1);
-        for activation in Activation::ALL {
+        for activation in Activation::ELEMENTWISE {
             let mut a = z.clone();
             activation.apply_inplace(&mut a);
             assert_eq!(a, z.mapv(|v| activation.value(v)), "{activation}");
@@ -257,7 +341,91 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown activation \"softmaxx\"; expected one of sigmoid, tanh, relu, leaky-relu, \
-             identity"
+             identity, softmax"
         );
+        assert_eq!("SoftMax".parse::<Activation>(), Ok(Activation::Softmax));
+    }
+
+    #[test]
+    fn only_softmax_is_row_wise() {
+        for activation in Activation::ALL {
+            let listed = Activation::ELEMENTWISE.contains(&activation);
+            assert_eq!(activation.is_elementwise(), listed, "{activation}");
+            assert_eq!(listed, activation != Activation::Softmax);
+        }
+    }
+
+    #[test]
+    fn softmax_of_known_rows() {
+        // e^z ∝ 1, 3, 4 for z = ln 1, ln 3, ln 4, so a = 1/8, 3/8, 4/8; the second row is
+        // the first shifted by 10, which the softmax does not see: e^(z+10) / Σ e^(z+10)
+        // = e^z / Σ e^z. A row of one entry is always 1.
+        let mut z = array![
+            [0.0_f64, 3.0_f64.ln(), 4.0_f64.ln()],
+            [10.0, 10.0 + 3.0_f64.ln(), 10.0 + 4.0_f64.ln()]
+        ];
+        Activation::Softmax.apply_inplace(&mut z);
+        for row in z.rows() {
+            assert_abs_diff_eq!(row, array![0.125, 0.375, 0.5].view(), epsilon = 1e-15);
+        }
+        // Two equal logits split evenly, exactly: e^0 / (e^0 + e^0) = 1/2.
+        let mut z = array![[-7.25_f64, -7.25]];
+        Activation::Softmax.apply_inplace(&mut z);
+        assert_eq!(z, array![[0.5, 0.5]]);
+        let mut z = array![[123.0_f64], [-4.0]];
+        Activation::Softmax.apply_inplace(&mut z);
+        assert_eq!(z, array![[1.0], [1.0]]);
+        assert_eq!(Activation::Softmax.value(123.0_f64), 1.0);
+    }
+
+    #[test]
+    fn softmax_is_stable_for_huge_logits() {
+        // Without the shift by the row's maximum, e^1000 overflows to inf and inf / inf is
+        // NaN. With it the exponents are 0, −1000 and −2000: a = [1, 0, 0], exactly.
+        let mut z32 = array![[1000.0_f32, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0]];
+        Activation::Softmax.apply_inplace(&mut z32);
+        let third = 1.0 / 3.0;
+        assert_eq!(z32, array![[1.0, 0.0, 0.0], [third, third, third]]);
+        let mut z64 = array![[1000.0_f64, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0]];
+        Activation::Softmax.apply_inplace(&mut z64);
+        let third = 1.0 / 3.0;
+        assert_eq!(z64, array![[1.0, 0.0, 0.0], [third, third, third]]);
+    }
+
+    #[test]
+    fn softmax_jacobian_product_matches_a_central_difference() {
+        // The directional derivative of s(z) = ⟨g, softmax(z)⟩ along e_k is (Jᵀg)_k, and
+        // J is symmetric: so each entry of mul_derivative_inplace's result is a central
+        // difference of s.
+        let z = array![[0.3_f64, -1.2, 2.0, 0.7]];
+        let g = array![[1.5_f64, -0.5, 0.25, 2.0]];
+        let softmax = |z: &Array2<f64>| {
+            let mut a = z.clone();
+            Activation::Softmax.apply_inplace(&mut a);
+            a
+        };
+        let a = softmax(&z);
+        let mut delta = g.clone();
+        Activation::Softmax.mul_derivative_inplace(&mut delta, &a);
+        let h = 1e-6;
+        for k in 0..z.ncols() {
+            let (mut plus, mut minus) = (z.clone(), z.clone());
+            plus[[0, k]] += h;
+            minus[[0, k]] -= h;
+            let numeric =
+                ((&g * &softmax(&plus)).sum() - (&g * &softmax(&minus)).sum()) / (2.0 * h);
+            assert_abs_diff_eq!(delta[[0, k]], numeric, epsilon = 1e-9);
+            // The diagonal alone, derivative_from_output, is the entry for g = e_k.
+            let mut unit = Array2::zeros(z.dim());
+            unit[[0, k]] = 1.0;
+            Activation::Softmax.mul_derivative_inplace(&mut unit, &a);
+            let diagonal = Activation::Softmax.derivative_from_output(a[[0, k]]);
+            assert_abs_diff_eq!(unit[[0, k]], diagonal, epsilon = 1e-15);
+        }
+        // The outputs sum to 1 whatever z, so a change of z changes Σ a by 0: with g = 1,
+        // a ⊙ (1 − ⟨1, a⟩) = a ⊙ (1 − 1) = 0.
+        let mut ones = Array2::from_elem(z.dim(), 1.0);
+        Activation::Softmax.mul_derivative_inplace(&mut ones, &a);
+        assert_abs_diff_eq!(ones, Array2::zeros(z.dim()), epsilon = 1e-15);
     }
 }

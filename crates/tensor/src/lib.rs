@@ -10,7 +10,8 @@
 //!   micro-kernels chosen at run time, which allocates nothing once warm;
 //! - the bias broadcast over the rows of a batch and its reverse, column sums
 //!   ([`add_row_into`], [`column_sums_into`]);
-//! - activations and their derivatives, in place ([`Activation`]);
+//! - activations and their derivatives, in place: element-wise ones, and the row-wise
+//!   softmax of an output layer ([`Activation`]);
 //! - seeded uniform initialisation ([`fill_uniform`], [`uniform`]).
 //!
 //! Rows are samples: a batch of `n` inputs of width `d` is an `n × d` matrix.
