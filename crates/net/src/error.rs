@@ -224,4 +224,32 @@ pub enum NetError {
         /// The network's output activation.
         found: crate::Activation,
     },
+    /// A name on the command line (an optimizer, a schedule, an initialisation) that is not
+    /// one of the known ones.
+    #[error("expected {what} of {expected}; found {found:?}")]
+    ParseSetting {
+        /// What was being named, with its article: `an optimizer`, `a schedule`.
+        what: &'static str,
+        /// The names accepted.
+        expected: &'static str,
+        /// The string that was given.
+        found: String,
+    },
+    /// A training setting (an optimizer's hyperparameter, the weight decay, the clipping
+    /// norm, a schedule's parameter) outside the values it can take.
+    #[error("expected the {setting} to be {expected}; found {found}")]
+    InvalidSetting {
+        /// The setting, such as `adam beta1` or `weight decay`.
+        setting: &'static str,
+        /// The values it can take, such as `in [0, 1)`.
+        expected: &'static str,
+        /// The value given.
+        found: f64,
+    },
+    /// Optimizer state that does not fit the optimizer or the network it is used with.
+    #[error("invalid optimizer state: {reason}")]
+    InvalidOptimizerState {
+        /// What is wrong, with the expected and the found.
+        reason: String,
+    },
 }

@@ -2,7 +2,7 @@
 
 use std::ops::AddAssign;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, NdFloat, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, NdFloat, Zip};
 
 use crate::{Mlp, NetError};
 
@@ -22,6 +22,17 @@ impl<F: NdFloat> LayerGradient<F> {
     /// `∂C/∂b`, length `d`.
     pub fn b(&self) -> ArrayView1<'_, F> {
         self.b.view()
+    }
+
+    /// The weights' entries, to set in place (to load saved optimizer buffers, say); the
+    /// shape stays fixed.
+    pub fn w_mut(&mut self) -> ArrayViewMut2<'_, F> {
+        self.w.view_mut()
+    }
+
+    /// The bias entries, to set in place; the length stays fixed.
+    pub fn b_mut(&mut self) -> ArrayViewMut1<'_, F> {
+        self.b.view_mut()
     }
 }
 
@@ -54,7 +65,8 @@ impl<F: NdFloat> Gradient<F> {
         &self.layers
     }
 
-    pub(crate) fn layers_mut(&mut self) -> &mut [LayerGradient<F>] {
+    /// The per-layer gradients, to set their entries in place (the shapes stay fixed).
+    pub fn layers_mut(&mut self) -> &mut [LayerGradient<F>] {
         &mut self.layers
     }
 

@@ -93,6 +93,8 @@ mod metrics;
 mod mlp;
 mod model_file;
 mod normalization;
+mod optimizer;
+mod schedule;
 mod train;
 mod trainer;
 mod workspace;
@@ -118,6 +120,8 @@ pub use model_file::{
     TensorData, TensorFile,
 };
 pub use normalization::{Normalization, NormalizationKind};
+pub use optimizer::{Optimizer, OptimizerState};
+pub use schedule::Schedule;
 pub use train::{GradientMethod, History, Progress, TrainConfig, train, train_with};
 pub use trainer::Trainer;
 pub use workspace::Workspace;

@@ -8,7 +8,10 @@ use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::seq::SliceRandom;
 
 use crate::check::{cast, check_rate};
-use crate::{Chunking, Dataset, FiniteDifference, Loss, Mlp, NetError, Trainer};
+use crate::optimizer::StepSettings;
+use crate::{
+    Chunking, Dataset, FiniteDifference, Loss, Mlp, NetError, Optimizer, Schedule, Trainer,
+};
 
 /// How the gradient of each step is computed.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -24,7 +27,9 @@ pub enum GradientMethod<F> {
 /// The settings of a training run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrainConfig<F> {
-    /// The learning rate: each step moves the parameters by `−rate·∇C`.
+    /// The learning rate: with the default [`Optimizer::Sgd`] and [`Schedule::Constant`],
+    /// each step moves the parameters by `−rate·∇C`; a schedule makes it the base rate of
+    /// each step's `η`.
     pub rate: F,
     /// How many passes over the data (each one step, for full-batch training).
     pub epochs: usize,
@@ -41,11 +46,23 @@ pub struct TrainConfig<F> {
     pub seed: u64,
     /// How each batch is cut for the parallel sum.
     pub chunking: Chunking,
+    /// How each step turns the gradient into a change of the parameters.
+    pub optimizer: Optimizer<F>,
+    /// The weight decay `λ`, at least 0: for SGD, momentum, Adam and RMSProp an L2 penalty,
+    /// `λ·θ` added to the gradient (the gradient of `(λ/2)·‖θ‖²`); for AdamW decoupled,
+    /// `θ ← θ − η·λ·θ` beside Adam's step. Applies to every weight and bias.
+    pub weight_decay: F,
+    /// Gradient clipping by global norm: `Some(c)` scales the batch's gradient by
+    /// `c / ‖g‖₂` when its L2 norm over every entry is above `c`, before the weight decay
+    /// and the optimizer. `None`: no clipping.
+    pub clip_norm: Option<F>,
+    /// How the learning rate changes over the run, from `rate` at the start.
+    pub schedule: Schedule<F>,
 }
 
 impl<F: NdFloat> Default for TrainConfig<F> {
     /// Rate 0.1, 1000 epochs, mean squared error, back-propagation, full batch, seed 0,
-    /// the default chunking.
+    /// the default chunking; plain SGD, no weight decay, no clipping, a constant rate.
     fn default() -> Self {
         TrainConfig {
             rate: cast(0.1),
@@ -55,6 +72,10 @@ impl<F: NdFloat> Default for TrainConfig<F> {
             batch_size: None,
             seed: 0,
             chunking: Chunking::default(),
+            optimizer: Optimizer::Sgd,
+            weight_decay: F::zero(),
+            clip_norm: None,
+            schedule: Schedule::Constant,
         }
     }
 }
@@ -117,7 +138,8 @@ pub fn train<F: NdFloat>(
 /// # Errors
 /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
 /// network; [`NetError::LossOutputMismatch`] if the loss does not work with the output
-/// activation; [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings;
+/// activation; [`NetError::InvalidRate`], [`NetError::InvalidStep`] or
+/// [`NetError::InvalidSetting`] for bad settings;
 /// [`NetError::Diverged`], naming the epoch, if the cost, the gradient or an updated
 /// parameter stops being finite; the parameters are then the last finite ones, those from
 /// before that epoch's step.
@@ -130,6 +152,8 @@ pub fn train_with<F: NdFloat>(
     data.check_fits(mlp.architecture())?;
     config.loss.check_output(mlp.output_activation())?;
     check_rate(config.rate)?;
+    StepSettings::new(config, config.rate)?;
+    config.schedule.check(config.rate)?;
     if let crate::GradientMethod::FiniteDifference(settings) = config.method {
         settings.check()?;
     }
@@ -151,16 +175,23 @@ pub fn train_with<F: NdFloat>(
             other => other,
         };
         let cost = match &mut batches {
-            None => trainer.step(mlp, data.inputs(), data.targets(), config).map_err(at_epoch)?,
+            None => {
+                let rate = config.schedule.rate(config.rate, epoch, config.epochs, 0, 1);
+                let (x, y) = (data.inputs(), data.targets());
+                trainer.step_with_rate(mlp, x, y, config, rate).map_err(at_epoch)?
+            }
             Some(batches) => {
                 batches.shuffle();
                 // Σ_batches cost_b·rows_b / n: the mean of the samples' losses over the
                 // epoch, each batch's taken before its own step.
                 let mut weighted = F::zero();
-                for k in 0..batches.count() {
+                let count = batches.count();
+                for k in 0..count {
+                    let rate = config.schedule.rate(config.rate, epoch, config.epochs, k, count);
                     let (x, y) = batches.gather(k);
                     let rows = cast::<F>(x.nrows() as f64);
-                    weighted += trainer.step(mlp, &x, &y, config).map_err(at_epoch)? * rows;
+                    let cost = trainer.step_with_rate(mlp, &x, &y, config, rate);
+                    weighted += cost.map_err(at_epoch)? * rows;
                 }
                 weighted / cast(n as f64)
             }

@@ -1,14 +1,18 @@
-//! One step of gradient descent, with its buffers.
+//! One step of gradient descent, with its buffers and the optimizer's state.
 
 use ndarray::{ArrayRef2, NdFloat};
 
-use crate::check::check_rate;
 use crate::finite_difference::finite_difference_unchecked;
-use crate::{BatchGradient, Chunking, Gradient, GradientMethod, Mlp, NetError, TrainConfig};
+use crate::optimizer::StepSettings;
+use crate::{
+    BatchGradient, Chunking, Gradient, GradientMethod, Mlp, NetError, Optimizer, OptimizerState,
+    TrainConfig,
+};
 
 /// The buffers of a training loop (a [`BatchGradient`]: each chunk's workspace and
-/// gradient), built once, and the step that uses them: [`Trainer::step`] allocates nothing
-/// once warm (crates/net/tests/no_allocation.rs counts it).
+/// gradient), built once, the optimizer's state ([`OptimizerState`], its buffers built at
+/// the first step), and the step that uses them: [`Trainer::step`] allocates nothing once
+/// warm (crates/net/tests/no_allocation.rs counts it).
 ///
 /// [`train`](crate::train) runs this over epochs and mini-batches; use it directly to
 /// drive your own loop. A step runs in the rayon pool it is called from (see the crate
@@ -36,7 +40,8 @@ use crate::{BatchGradient, Chunking, Gradient, GradientMethod, Mlp, NetError, Tr
 #[derive(Clone, Debug)]
 pub struct Trainer<F> {
     batch: BatchGradient<F>,
-    steps: usize,
+    /// The optimizer's buffers and the count of steps taken.
+    state: OptimizerState<F>,
 }
 
 impl<F: NdFloat> Trainer<F> {
@@ -53,21 +58,29 @@ impl<F: NdFloat> Trainer<F> {
     /// # Errors
     /// [`NetError::InvalidChunkRows`] for a chunking of zero rows.
     pub fn with_chunking(mlp: &Mlp<F>, rows: usize, chunking: Chunking) -> Result<Self, NetError> {
-        Ok(Trainer { batch: BatchGradient::new(mlp, rows, chunking)?, steps: 0 })
+        let batch = BatchGradient::new(mlp, rows, chunking)?;
+        // Plain SGD keeps no buffers; another optimizer gets its own at its first step.
+        Ok(Trainer { batch, state: OptimizerState::new(Optimizer::Sgd, mlp) })
     }
 
-    /// One step of gradient descent on a batch: computes the cost `C(θ)` and its gradient
-    /// by `config.method`, then `θ ← θ − rate·∇C`. Returns the cost before the step.
+    /// One step of gradient descent on a batch at the rate `config.rate`: computes the cost
+    /// `C(θ)` and its gradient by `config.method`, then changes the parameters by
+    /// `config.optimizer` (with the default SGD, `θ ← θ − rate·∇C`), after the clipping and
+    /// weight decay of `config`. Returns the cost before the step.
     ///
     /// Back-propagation runs chunk by chunk in the current rayon pool ([`BatchGradient`]);
     /// finite differences run serially. The batch is checked in O(1) (widths and rows, not
     /// values: check values once, with [`Dataset`](crate::Dataset)).
     ///
     /// # Errors
-    /// [`NetError::InvalidRate`] or [`NetError::InvalidStep`] for bad settings; the batch
-    /// and loss errors of [`Mlp::gradient_into`]; [`NetError::Diverged`] if the cost, the gradient or
-    /// any updated parameter would not be finite, in which case the parameters are left as
-    /// they were (its `epoch` is the number of steps this trainer had taken).
+    /// [`NetError::InvalidRate`], [`NetError::InvalidStep`] or [`NetError::InvalidSetting`]
+    /// for bad settings; [`NetError::InvalidOptimizerState`] for an optimizer other than
+    /// the one this trainer has been stepping with; the batch and loss errors
+    /// of [`Mlp::gradient_into`]; [`NetError::Diverged`] if the cost, the gradient, any updated
+    /// parameter or any updated optimizer buffer would not be finite (`what` is
+    /// `parameter update` for either), in which case the parameters and the optimizer's
+    /// state are left as they were (its `epoch` is the number of steps this trainer had
+    /// taken).
     pub fn step(
         &mut self,
         mlp: &mut Mlp<F>,
@@ -75,8 +88,26 @@ impl<F: NdFloat> Trainer<F> {
         y: &ArrayRef2<F>,
         config: &TrainConfig<F>,
     ) -> Result<F, NetError> {
-        check_rate(config.rate)?;
+        self.step_with_rate(mlp, x, y, config, config.rate)
+    }
+
+    /// [`Trainer::step`] at the learning rate `rate` instead of `config.rate`: the step of
+    /// a schedule ([`Schedule::rate`](crate::Schedule::rate) gives it).
+    ///
+    /// # Errors
+    /// As [`Trainer::step`]; [`NetError::InvalidRate`] if `rate` is not a positive finite
+    /// number.
+    pub fn step_with_rate(
+        &mut self,
+        mlp: &mut Mlp<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        config: &TrainConfig<F>,
+        rate: F,
+    ) -> Result<F, NetError> {
+        let settings = StepSettings::new(config, rate)?;
         self.batch.check(mlp, x, y, config.loss)?;
+        self.state.prepare(settings.optimizer(), mlp)?;
         let cost = match config.method {
             GradientMethod::BackPropagation => {
                 self.batch.compute_unchecked(mlp, x.view(), y.view(), config.loss)
@@ -89,15 +120,14 @@ impl<F: NdFloat> Trainer<F> {
         };
         let gradient = self.batch.gradient();
         if !cost.is_finite() {
-            return Err(NetError::Diverged { epoch: self.steps, what: "cost" });
+            return Err(NetError::Diverged { epoch: self.state.steps(), what: "cost" });
         }
-        // One checked pass: a non-finite gradient makes a non-finite update, so the
+        // One checked update: a non-finite gradient makes a non-finite update, so the
         // gradient itself is only examined to name the cause.
-        if !mlp.descend_if_finite(gradient, config.rate) {
+        if !self.state.apply(mlp, gradient, &settings) {
             let what = if gradient.is_finite() { "parameter update" } else { "gradient" };
-            return Err(NetError::Diverged { epoch: self.steps, what });
+            return Err(NetError::Diverged { epoch: self.state.steps(), what });
         }
-        self.steps += 1;
         Ok(cost)
     }
 
@@ -122,8 +152,49 @@ impl<F: NdFloat> Trainer<F> {
         self.batch.gradient()
     }
 
-    /// The number of steps taken.
+    /// The number of steps taken (counting those of a restored state).
     pub fn steps(&self) -> usize {
-        self.steps
+        self.state.steps()
+    }
+
+    /// The optimizer's state: what a checkpoint saves, with the parameters, to resume the
+    /// run exactly.
+    pub fn optimizer_state(&self) -> &OptimizerState<F> {
+        &self.state
+    }
+
+    /// Replaces the optimizer's state by a saved one, so that the next steps continue the
+    /// run it was saved from, to the bit.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_net::{Activation, Init, Mlp, Optimizer, OptimizerState, TrainConfig, Trainer};
+    /// use nn_net::rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let mut net = Mlp::<f64>::new(&"2-1".parse()?, &[Activation::Sigmoid], Init::Xavier, &mut StdRng::seed_from_u64(1))?;
+    /// let (x, y) = (array![[0.0, 1.0], [1.0, 0.0]], array![[1.0], [0.0]]);
+    /// let config = TrainConfig { rate: 0.01, optimizer: Optimizer::adam(), ..TrainConfig::default() };
+    /// let mut trainer = Trainer::new(&net, 2);
+    /// trainer.step(&mut net, &x, &y, &config)?;
+    ///
+    /// // Saved as parts, then restored into a trainer that has taken no step.
+    /// let saved = trainer.optimizer_state();
+    /// let (optimizer, steps, slots) = (saved.optimizer(), saved.steps(), saved.slots().to_vec());
+    /// let mut resumed = Trainer::new(&net, 2);
+    /// resumed.restore_optimizer_state(OptimizerState::from_parts(optimizer, steps, slots)?)?;
+    /// let mut again = net.clone();
+    /// resumed.step(&mut again, &x, &y, &config)?;
+    /// trainer.step(&mut net, &x, &y, &config)?;
+    /// assert_eq!(again, net);
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::ShapeMismatch`] if the state's buffers are not shaped like this
+    /// trainer's network; the trainer is then unchanged.
+    pub fn restore_optimizer_state(&mut self, state: OptimizerState<F>) -> Result<(), NetError> {
+        state.check_fits(self.batch.gradient())?;
+        self.state = state;
+        Ok(())
     }
 }

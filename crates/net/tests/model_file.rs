@@ -93,10 +93,12 @@ fn entries(dir: &Path) -> Vec<String> {
 fn round_trip<F: NdFloat + SampleUniform>(dir: &Path) {
     let path = dir.join("model.safetensors");
     for (seed, activation) in Activation::ALL.into_iter().enumerate() {
+        // Softmax is only valid on the output layer: tanh stands in for it on hidden ones.
+        let hidden = if activation.is_elementwise() { activation } else { Activation::Tanh };
         for (architecture, activations) in [
             ("3-2", vec![activation]),
-            ("3-4-2", vec![activation; 2]),
-            ("5-4-3-2", vec![Activation::Relu, activation, activation]),
+            ("3-4-2", vec![hidden, activation]),
+            ("5-4-3-2", vec![Activation::Relu, hidden, activation]),
         ] {
             let model = model::<F>(architecture, &activations, seed as u64);
             model.save(&path).unwrap();

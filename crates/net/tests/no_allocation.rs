@@ -1,7 +1,9 @@
 //! A steady training step allocates nothing: a counting global allocator sees no
 //! allocation over 100 steps after a warm-up, on the serial path and on the parallel path
 //! (inside a 2-thread pool), from the NAND neuron to an MNIST-shaped network, with the
-//! squared error on a sigmoid output and with cross-entropy on a softmax output.
+//! squared error on a sigmoid output and cross-entropy on a softmax output, with plain SGD
+//! and with the optimizers that keep buffers (Adam, Nesterov momentum), weight decay and
+//! clipping.
 //!
 //! One test function on purpose: the counter is global, so nothing else may run beside it.
 
@@ -11,7 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use ndarray::Array2;
 use nn_net::rand::SeedableRng;
 use nn_net::rand::rngs::StdRng;
-use nn_net::{Activation, Architecture, Chunking, Init, Loss, Mlp, TrainConfig, Trainer};
+use nn_net::{
+    Activation, Architecture, Chunking, Init, Loss, Mlp, Optimizer, TrainConfig, Trainer,
+};
 use nn_tensor::uniform;
 
 /// Counts allocations (and reallocations) while `COUNTING` is set.
@@ -58,15 +62,17 @@ fn allocations_in(f: impl FnOnce()) -> usize {
     ALLOCATIONS.load(Ordering::SeqCst)
 }
 
-/// Allocations over 100 training steps after `warm_up` steps, run directly or inside a
-/// pool, of a network with sigmoid hidden layers and `output` on the last, under `loss`.
+/// Allocations over 100 training steps of `settings` (the loss, the optimizer, weight decay
+/// and clipping) after `warm_up` steps, run directly or inside a pool, of a network with
+/// sigmoid hidden layers and `output` on the last.
 fn steady_step_allocations(
     sizes: &[usize],
     rows: usize,
     chunking: Chunking,
     warm_up: usize,
     pool: Option<&rayon::ThreadPool>,
-    (output, loss): (Activation, Loss),
+    output: Activation,
+    settings: TrainConfig<f32>,
 ) -> usize {
     let mut rng = StdRng::seed_from_u64(1);
     let arch = Architecture::new(sizes.to_vec()).unwrap();
@@ -77,7 +83,7 @@ fn steady_step_allocations(
             .unwrap();
     let x: Array2<f32> = uniform((rows, arch.inputs()), 0.0, 1.0, &mut rng);
     let y: Array2<f32> = uniform((rows, arch.outputs()), 0.0, 1.0, &mut rng);
-    let config = TrainConfig { rate: 1e-3, chunking, loss, ..TrainConfig::default() };
+    let config = TrainConfig { rate: 1e-3, chunking, ..settings };
     let mut trainer = Trainer::with_chunking(&net, rows, chunking).unwrap();
     let mut count = 0;
     if let Some(pool) = pool {
@@ -130,16 +136,17 @@ fn a_steady_training_step_allocates_nothing() {
         (&[784, 128, 10], 64),
         (&[784, 128, 10], 1000),
     ];
-    let mse = (Activation::Sigmoid, Loss::MeanSquaredError);
-    let ce = (Activation::Softmax, Loss::CrossEntropy);
+    let mse = (Activation::Sigmoid, sgd());
+    let ce = (Activation::Softmax, TrainConfig { loss: Loss::CrossEntropy, ..sgd() });
     // Softmax with cross-entropy on the shapes with several outputs.
     let cases = shapes.iter().map(|&shape| (shape, mse)).chain(
         shapes.iter().filter(|(sizes, _)| sizes[sizes.len() - 1] > 1).map(|&shape| (shape, ce)),
     );
     for ((sizes, rows), pair) in cases.clone() {
         // The serial path: the whole batch is one chunk, no rayon.
-        let n = steady_step_allocations(sizes, rows, Chunking::serial(), 3, None, pair);
-        assert_eq!(n, 0, "serial {sizes:?} × {rows}, {pair:?}: {n} allocations in 100 steps");
+        let (output, settings) = pair;
+        let n = steady_step_allocations(sizes, rows, Chunking::serial(), 3, None, output, settings);
+        assert_eq!(n, 0, "serial {sizes:?} × {rows}, {output}: {n} allocations in 100 steps");
     }
 
     // The parallel path: chunks of 64 rows on a 2-thread pool, the whole loop inside one
@@ -147,7 +154,46 @@ fn a_steady_training_step_allocates_nothing() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     for ((sizes, rows), pair) in cases {
         let chunking = Chunking { rows: 64, min_work: 0 };
-        let n = steady_step_allocations(sizes, rows, chunking, 5, Some(&pool), pair);
-        assert_eq!(n, 0, "parallel {sizes:?} × {rows}, {pair:?}: {n} allocations in 100 steps");
+        let (output, settings) = pair;
+        let n = steady_step_allocations(sizes, rows, chunking, 5, Some(&pool), output, settings);
+        assert_eq!(n, 0, "parallel {sizes:?} × {rows}, {output}: {n} allocations in 100 steps");
     }
+
+    // The optimizers with buffers: built at the first step of the warm-up, then reused.
+    let optimizers = [
+        TrainConfig { optimizer: Optimizer::adam(), ..sgd() },
+        TrainConfig { optimizer: Optimizer::nesterov(), ..sgd() },
+        TrainConfig {
+            optimizer: Optimizer::adamw(),
+            weight_decay: 0.01,
+            clip_norm: Some(0.1),
+            ..sgd()
+        },
+        TrainConfig { weight_decay: 0.01, clip_norm: Some(0.1), ..sgd() },
+    ];
+    for settings in optimizers {
+        let name = settings.optimizer;
+        for (sizes, rows) in [shapes[1], shapes[3]] {
+            let sigmoid = Activation::Sigmoid;
+            let n = steady_step_allocations(
+                sizes,
+                rows,
+                Chunking::serial(),
+                3,
+                None,
+                sigmoid,
+                settings,
+            );
+            assert_eq!(n, 0, "{name}, serial {sizes:?} × {rows}: {n} allocations in 100 steps");
+            let chunking = Chunking { rows: 64, min_work: 0 };
+            let n =
+                steady_step_allocations(sizes, rows, chunking, 5, Some(&pool), sigmoid, settings);
+            assert_eq!(n, 0, "{name}, parallel {sizes:?} × {rows}: {n} allocations in 100 steps");
+        }
+    }
+}
+
+/// Plain SGD, the default settings.
+fn sgd() -> TrainConfig<f32> {
+    TrainConfig::default()
 }

@@ -1,7 +1,7 @@
 //! Parallel equals serial, bit for bit: a batch's cost and gradient, and whole training
 //! runs, are the same on 1, 2, 3 and 4 threads, for batches that do and do not divide by
 //! the chunk size, in f32 and f64, with the squared error and with a softmax output and
-//! cross-entropy; mini-batch shuffles follow their seed.
+//! cross-entropy, with plain SGD and with Adam; mini-batch shuffles follow their seed.
 
 use approx::assert_relative_eq;
 use ndarray::Array2;
@@ -9,8 +9,8 @@ use ndarray::NdFloat;
 use nn_net::rand::rngs::StdRng;
 use nn_net::rand::{Rng, SeedableRng};
 use nn_net::{
-    Activation, BatchGradient, Chunking, Dataset, Gradient, Init, Loss, Mlp, TrainConfig,
-    Workspace, train,
+    Activation, BatchGradient, Chunking, Dataset, Gradient, Init, Loss, Mlp, Optimizer, Schedule,
+    TrainConfig, Workspace, train,
 };
 
 /// The float types under test, with their bits (to compare results exactly) and the
@@ -221,6 +221,50 @@ fn mini_batch_training_is_the_same_on_any_number_of_threads() {
             seed: 3,
             chunking: Chunking { rows: 8, min_work: 0 },
             ..TrainConfig::default()
+        };
+        let first = trained::<f32>(&pools[0], &config);
+        for pool in &pools[1..] {
+            assert_eq!(trained::<f32>(pool, &config), first, "f32, batch {batch_size:?}");
+        }
+    }
+}
+
+#[test]
+fn adam_mini_batch_training_is_the_same_on_any_number_of_threads() {
+    // Adam's per-entry update runs serially after the tree sum, so it cannot add a
+    // difference; with decay, clipping and a per-step cosine schedule all in play.
+    let pools = pools();
+    for batch_size in [Some(50), Some(17), None] {
+        let config = TrainConfig {
+            rate: 0.01,
+            epochs: 4,
+            batch_size,
+            seed: 3,
+            chunking: Chunking { rows: 8, min_work: 0 },
+            optimizer: Optimizer::adam(),
+            weight_decay: 0.01,
+            clip_norm: Some(1.0),
+            schedule: Schedule::Cosine { warmup: 1, min_rate: 0.0 },
+            ..TrainConfig::default()
+        };
+        let first = trained::<f64>(&pools[0], &config);
+        for pool in &pools[1..] {
+            assert_eq!(trained::<f64>(pool, &config), first, "batch {batch_size:?}");
+        }
+        let config = TrainConfig {
+            rate: 0.01_f32,
+            weight_decay: 0.01,
+            clip_norm: Some(1.0),
+            optimizer: Optimizer::adam(),
+            schedule: Schedule::Cosine { warmup: 1, min_rate: 0.0 },
+            ..TrainConfig::default()
+        };
+        let config = TrainConfig {
+            epochs: 4,
+            batch_size,
+            seed: 3,
+            chunking: Chunking { rows: 8, min_work: 0 },
+            ..config
         };
         let first = trained::<f32>(&pools[0], &config);
         for pool in &pools[1..] {
