@@ -252,4 +252,32 @@ pub enum NetError {
         /// What is wrong, with the expected and the found.
         reason: String,
     },
+    /// Early stopping asked for without validation data to watch.
+    #[error("early stopping watches the validation cost: expected validation data; found none")]
+    EarlyStoppingWithoutValidation,
+    /// Early stopping with a patience of 0 epochs.
+    #[error("expected a patience of at least 1 epoch; found 0")]
+    InvalidPatience,
+    /// Checkpoints every 0 epochs.
+    #[error("expected checkpoints every 1 or more epochs; found 0")]
+    InvalidCheckpointEvery,
+    /// A checkpoint that cannot be written or read, or is damaged.
+    #[error("checkpoint: {reason}")]
+    Checkpoint {
+        /// What went wrong, naming the file.
+        reason: String,
+    },
+    /// A checkpoint resumed with other settings than it was saved with.
+    #[error(
+        "the checkpoint was saved with {setting} {saved}; this run has {found} (resume with \
+         the settings of the saved run)"
+    )]
+    CheckpointMismatch {
+        /// The setting that differs.
+        setting: String,
+        /// Its value in the checkpoint.
+        saved: String,
+        /// Its value in this run.
+        found: String,
+    },
 }

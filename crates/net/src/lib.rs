@@ -80,6 +80,7 @@ mod architecture;
 mod backprop;
 mod batch_gradient;
 mod check;
+mod checkpoint;
 mod chunking;
 pub mod data;
 mod dataset;
@@ -90,17 +91,21 @@ mod init;
 mod layer;
 mod loss;
 mod metrics;
+mod mini_batches;
 mod mlp;
 mod model_file;
 mod normalization;
 mod optimizer;
+mod run_state;
 mod schedule;
 mod train;
 mod trainer;
+mod training;
 mod workspace;
 
 pub use architecture::Architecture;
 pub use batch_gradient::BatchGradient;
+pub use checkpoint::{Checkpoint, TrainingState};
 pub use chunking::Chunking;
 pub use dataset::Dataset;
 pub use error::NetError;
@@ -121,9 +126,11 @@ pub use model_file::{
 };
 pub use normalization::{Normalization, NormalizationKind};
 pub use optimizer::{Optimizer, OptimizerState};
+pub use run_state::{Best, RunState};
 pub use schedule::Schedule;
-pub use train::{GradientMethod, History, Progress, TrainConfig, train, train_with};
+pub use train::{GradientMethod, TrainConfig, train, train_with};
 pub use trainer::Trainer;
+pub use training::{BatchProgress, EarlyStopping, EpochRecord, History, Progress, Training};
 pub use workspace::Workspace;
 
 /// The activations, from `nn-tensor`.

@@ -1,16 +1,14 @@
-//! Full-batch training: gradient descent for a number of epochs.
+//! The settings of a training run, and the two shortest ways to run one.
 
 use std::ops::ControlFlow;
 
-use ndarray::{Array2, ArrayView2, NdFloat, s};
-use ndarray_rand::rand::SeedableRng;
-use ndarray_rand::rand::rngs::StdRng;
-use ndarray_rand::rand::seq::SliceRandom;
+use ndarray::NdFloat;
 
 use crate::check::{cast, check_rate};
 use crate::optimizer::StepSettings;
 use crate::{
-    Chunking, Dataset, FiniteDifference, Loss, Mlp, NetError, Optimizer, Schedule, Trainer,
+    Chunking, Dataset, FiniteDifference, History, Loss, Mlp, NetError, Optimizer, Progress,
+    Schedule, Training,
 };
 
 /// How the gradient of each step is computed.
@@ -80,29 +78,26 @@ impl<F: NdFloat> Default for TrainConfig<F> {
     }
 }
 
-/// What the callback of [`train_with`] sees after each epoch.
-#[derive(Debug)]
-pub struct Progress<'a, F> {
-    /// The epoch just done, counting from 0.
-    pub epoch: usize,
-    /// The number of epochs asked for.
-    pub epochs: usize,
-    /// The cost of this epoch: full batch, the cost before its step; mini-batches, the mean
-    /// over the epoch's batches of each batch's cost before its step.
-    pub cost: F,
-    /// The network after this epoch's step.
-    pub mlp: &'a Mlp<F>,
-}
-
-/// The record of a training run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct History<F> {
-    /// The cost of each epoch run, as [`Progress::cost`].
-    pub costs: Vec<F>,
-    /// The cost on the whole dataset after the last step.
-    pub final_cost: F,
-    /// Whether the callback stopped the run before `epochs`.
-    pub stopped_early: bool,
+impl<F: NdFloat> TrainConfig<F> {
+    /// Checks every setting that needs no data: the rate, the optimizer's hyperparameters,
+    /// the weight decay, the clipping norm, the schedule, the finite-difference step and
+    /// the batch size.
+    ///
+    /// # Errors
+    /// [`NetError::InvalidRate`], [`NetError::InvalidSetting`], [`NetError::InvalidStep`]
+    /// or [`NetError::InvalidBatchSize`] naming the first bad setting.
+    pub fn check(&self) -> Result<(), NetError> {
+        check_rate(self.rate)?;
+        StepSettings::new(self, self.rate)?;
+        self.schedule.check(self.rate)?;
+        if let GradientMethod::FiniteDifference(settings) = self.method {
+            settings.check()?;
+        }
+        if self.batch_size == Some(0) {
+            return Err(NetError::InvalidBatchSize);
+        }
+        self.chunking.check()
+    }
 }
 
 /// Trains `mlp` on the whole of `data` by gradient descent for `config.epochs` epochs.
@@ -134,132 +129,21 @@ pub fn train<F: NdFloat>(
 
 /// [`train`], calling `on_epoch` after every epoch; the callback stops the run by returning
 /// [`ControlFlow::Break`]. The library never prints: report progress from the callback.
+/// For validation data, early stopping, checkpoints or a per-batch callback, use
+/// [`Training`].
 ///
 /// # Errors
-/// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
-/// network; [`NetError::LossOutputMismatch`] if the loss does not work with the output
-/// activation; [`NetError::InvalidRate`], [`NetError::InvalidStep`] or
-/// [`NetError::InvalidSetting`] for bad settings;
-/// [`NetError::Diverged`], naming the epoch, if the cost, the gradient or an updated
-/// parameter stops being finite; the parameters are then the last finite ones, those from
-/// before that epoch's step.
+/// As [`Training::run`]: [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data
+/// does not fit the network; [`NetError::LossOutputMismatch`] if the loss does not work
+/// with the output activation; [`NetError::InvalidRate`], [`NetError::InvalidStep`] or
+/// [`NetError::InvalidSetting`] for bad settings; [`NetError::Diverged`], naming the epoch,
+/// if the cost, the gradient or an updated parameter stops being finite: the parameters
+/// are then the last finite ones, those from before that step.
 pub fn train_with<F: NdFloat>(
     mlp: &mut Mlp<F>,
     data: &Dataset<F>,
     config: &TrainConfig<F>,
-    mut on_epoch: impl FnMut(&Progress<'_, F>) -> ControlFlow<()>,
+    on_epoch: impl FnMut(&Progress<'_, F>) -> ControlFlow<()>,
 ) -> Result<History<F>, NetError> {
-    data.check_fits(mlp.architecture())?;
-    config.loss.check_output(mlp.output_activation())?;
-    check_rate(config.rate)?;
-    StepSettings::new(config, config.rate)?;
-    config.schedule.check(config.rate)?;
-    if let crate::GradientMethod::FiniteDifference(settings) = config.method {
-        settings.check()?;
-    }
-    let n = data.len();
-    let batch = match config.batch_size {
-        Some(0) => return Err(NetError::InvalidBatchSize),
-        Some(b) => b.min(n),
-        None => n,
-    };
-    let mut trainer = Trainer::with_chunking(mlp, batch, config.chunking)?;
-    let mut batches = (batch < n).then(|| MiniBatches::new(data, batch, config.seed));
-    // Grown as the run goes (reserving `epochs` up front would let one setting ask for
-    // any amount of memory); a run stopped early keeps only what it used.
-    let mut costs = Vec::new();
-    let mut stopped_early = false;
-    for epoch in 0..config.epochs {
-        let at_epoch = |e: NetError| match e {
-            NetError::Diverged { what, .. } => NetError::Diverged { epoch, what },
-            other => other,
-        };
-        let cost = match &mut batches {
-            None => {
-                let rate = config.schedule.rate(config.rate, epoch, config.epochs, 0, 1);
-                let (x, y) = (data.inputs(), data.targets());
-                trainer.step_with_rate(mlp, x, y, config, rate).map_err(at_epoch)?
-            }
-            Some(batches) => {
-                batches.shuffle();
-                // Σ_batches cost_b·rows_b / n: the mean of the samples' losses over the
-                // epoch, each batch's taken before its own step.
-                let mut weighted = F::zero();
-                let count = batches.count();
-                for k in 0..count {
-                    let rate = config.schedule.rate(config.rate, epoch, config.epochs, k, count);
-                    let (x, y) = batches.gather(k);
-                    let rows = cast::<F>(x.nrows() as f64);
-                    let cost = trainer.step_with_rate(mlp, &x, &y, config, rate);
-                    weighted += cost.map_err(at_epoch)? * rows;
-                }
-                weighted / cast(n as f64)
-            }
-        };
-        costs.push(cost);
-        let progress = Progress { epoch, epochs: config.epochs, cost, mlp };
-        if on_epoch(&progress).is_break() {
-            stopped_early = epoch + 1 < config.epochs;
-            break;
-        }
-    }
-    let final_cost = if batches.is_none() {
-        trainer.cost(mlp, data.inputs(), data.targets(), config.loss)?
-    } else {
-        mlp.cost(data, config.loss)?
-    };
-    if !final_cost.is_finite() {
-        // The last step left finite parameters (the step checks that) whose cost is not
-        // finite: the divergence the next epoch's step would have reported.
-        return Err(NetError::Diverged { epoch: costs.len(), what: "cost" });
-    }
-    Ok(History { costs, final_cost, stopped_early })
-}
-
-/// The shuffled mini-batches of a dataset: the sample order, the shuffle's generator, and
-/// one batch's buffers, all made once and reused every epoch.
-struct MiniBatches<'d, F> {
-    data: &'d Dataset<F>,
-    order: Vec<usize>,
-    rng: StdRng,
-    batch: usize,
-    x: Array2<F>,
-    y: Array2<F>,
-}
-
-impl<'d, F: NdFloat> MiniBatches<'d, F> {
-    fn new(data: &'d Dataset<F>, batch: usize, seed: u64) -> Self {
-        MiniBatches {
-            data,
-            order: (0..data.len()).collect(),
-            rng: StdRng::seed_from_u64(seed),
-            batch,
-            x: Array2::zeros((batch, data.input_width())),
-            y: Array2::zeros((batch, data.target_width())),
-        }
-    }
-
-    /// A new order of the samples, for the next epoch.
-    fn shuffle(&mut self) {
-        self.order.shuffle(&mut self.rng);
-    }
-
-    /// The number of batches of an epoch.
-    fn count(&self) -> usize {
-        self.order.len().div_ceil(self.batch)
-    }
-
-    /// Copies the rows of batch `k` of the current order into the batch buffers; returns
-    /// views of the rows filled.
-    fn gather(&mut self, k: usize) -> (ArrayView2<'_, F>, ArrayView2<'_, F>) {
-        let start = k * self.batch;
-        let rows = &self.order[start..(start + self.batch).min(self.order.len())];
-        let (x, y) = (self.data.inputs(), self.data.targets());
-        for (r, &i) in rows.iter().enumerate() {
-            self.x.row_mut(r).assign(&x.row(i));
-            self.y.row_mut(r).assign(&y.row(i));
-        }
-        let n = rows.len();
-        (self.x.slice(s![..n, ..]), self.y.slice(s![..n, ..]))
-    }
+    Training::new(config).run(mlp, data, on_epoch)
 }
