@@ -18,6 +18,7 @@
 //! ```
 
 pub mod bench;
+pub mod commands;
 pub mod lessons;
 pub mod plot;
 pub mod progress;

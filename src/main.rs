@@ -7,8 +7,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use nn::bench;
 use nn::lessons::{LessonError, adder, chain, fd_vs_gd, gates, twice, xor};
+use nn::{bench, commands};
 
 /// A neural-network engine for CPUs: feed-forward and back-propagation over whole batches.
 #[derive(Parser, Debug)]
@@ -27,6 +27,12 @@ enum Command {
     },
     /// Measure training throughput per thread count on seeded synthetic data.
     Bench(bench::Options),
+    /// Train a model on a CSV or IDX file; save it, checkpoints and a plot of the costs.
+    Train(Box<commands::train::Options>),
+    /// A saved model's cost, accuracy and confusion matrix on a data file.
+    Eval(commands::eval::Options),
+    /// A saved model's outputs for every sample of a data file, one line each.
+    Predict(commands::predict::Options),
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,7 +53,17 @@ enum Lesson {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help and --version print to stdout
+        Err(e) => {
+            // clap's first line names the problem; the usage hint after it is noise in
+            // scripts and logs.
+            let rendered = e.render().to_string();
+            eprintln!("{}", rendered.lines().next().unwrap_or("error: bad arguments"));
+            return ExitCode::from(2);
+        }
+    };
     let outcome = match cli.command {
         None => run(&Lesson::Adder(adder::Options::default())).map_err(|e| e.to_string()),
         Some(Command::Demo { lesson }) => run(&lesson).map_err(|e| e.to_string()),
@@ -56,6 +72,28 @@ fn main() -> ExitCode {
                 print!("{}", if options.json { report.json_lines() } else { report.to_string() })
             })
             .map_err(|e| e.to_string()),
+        Some(Command::Train(options)) => commands::train::run(&options)
+            .map(|report| {
+                if options.json {
+                    println!("{}", serde_json::to_string(&report).unwrap_or_default());
+                } else {
+                    print!("{report}");
+                }
+            })
+            .map_err(|e| e.to_string()),
+        Some(Command::Eval(options)) => commands::eval::run(&options)
+            .map(|report| {
+                if options.json {
+                    println!("{}", serde_json::to_string(&report).unwrap_or_default());
+                } else {
+                    print!("{report}");
+                }
+            })
+            .map_err(|e| e.to_string()),
+        Some(Command::Predict(options)) => {
+            commands::predict::run(&options, &mut std::io::stdout().lock())
+                .map_err(|e| e.to_string())
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

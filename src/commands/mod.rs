@@ -1,0 +1,112 @@
+//! The subcommands that train and use real models: `nn train`, `nn eval`, `nn predict`.
+
+mod data_flags;
+mod error;
+pub mod eval;
+mod model_flags;
+pub mod predict;
+pub mod train;
+
+pub use data_flags::{DataFlags, default_normalization};
+pub use error::CommandError;
+pub use model_flags::ModelFlags;
+
+use std::path::Path;
+
+/// A rayon pool of `threads` threads, or of every core.
+///
+/// # Errors
+/// [`CommandError::Setting`] for 0 threads; [`CommandError::Pool`] if rayon cannot start it.
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CommandError> {
+    if threads == Some(0) {
+        return Err(CommandError::setting("threads", "at least 1", 0));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| CommandError::Pool { threads: threads.unwrap_or(0), reason: e.to_string() })
+}
+
+/// Checks, before any work, that a file can be written at `path`: its directory exists and
+/// takes new files, and the path is not a directory. (Creating and removing a temporary
+/// file there is the only sure test of permissions.)
+///
+/// # Errors
+/// [`CommandError::Setting`] naming the flag and the path.
+pub fn check_writable(flag: &'static str, path: &Path) -> Result<(), CommandError> {
+    let shown = path.display().to_string();
+    if path.is_dir() {
+        return Err(CommandError::setting(flag, "a file path", format!("{shown}, a directory")));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(CommandError::setting(
+            flag,
+            "a path in an existing directory",
+            format!("{shown} ({} does not exist)", parent.display()),
+        ));
+    }
+    tempfile::NamedTempFile::new_in(parent)
+        .map(drop)
+        .map_err(|e| CommandError::setting(flag, "a writable location", format!("{shown} ({e})")))
+}
+
+/// A model file loaded in the float type it was saved in.
+pub enum AnyModel {
+    /// Saved as `f32`.
+    F32(nn_net::Model<f32>),
+    /// Saved as `f64`.
+    F64(nn_net::Model<f64>),
+}
+
+/// Loads a model file in the float type its metadata names, so that predictions are the
+/// ones training saw.
+///
+/// # Errors
+/// [`CommandError::Model`] naming the file and the damage.
+pub fn load_model(path: &Path) -> Result<AnyModel, CommandError> {
+    let file = nn_net::TensorFile::load(path)?;
+    let at = |kind| nn_net::ModelFileError::new(path, kind);
+    Ok(match file.metadata.get("dtype").map(String::as_str) {
+        Some("f64") => AnyModel::F64(nn_net::Model::from_tensor_file(file).map_err(at)?),
+        _ => AnyModel::F32(nn_net::Model::from_tensor_file(file).map_err(at)?),
+    })
+}
+
+/// The data must have the model's input width.
+///
+/// # Errors
+/// [`CommandError::Setting`] naming the data file and both widths.
+pub fn check_model_fits<F: ndarray::NdFloat>(
+    model: &nn_net::Model<F>,
+    inputs: usize,
+    data: &Path,
+) -> Result<(), CommandError> {
+    let expected = model.mlp.inputs();
+    if inputs == expected {
+        return Ok(());
+    }
+    Err(CommandError::setting(
+        "data",
+        format!("{expected} input columns, as the model ({}) takes", model.mlp.architecture()),
+        format!("{inputs} in {}", data.display()),
+    ))
+}
+
+/// The inputs of a data file for `model`, normalised as the model was trained.
+///
+/// # Errors
+/// The loader's errors; [`CommandError::Setting`] if the width is not the model's.
+pub fn load_inputs<F: ndarray::NdFloat>(
+    flags: &DataFlags,
+    path: &Path,
+    model: &nn_net::Model<F>,
+) -> Result<ndarray::Array2<F>, CommandError> {
+    let classes = (model.mlp.outputs() > 1).then_some(model.mlp.outputs());
+    let data = flags.load::<F>(path, classes)?.dataset;
+    check_model_fits(model, data.input_width(), path)?;
+    Ok(data.into_parts().0)
+}
