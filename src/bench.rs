@@ -112,6 +112,9 @@ pub struct Options {
     /// Loss: mse (any output), ce (softmax output) or bce (sigmoid output).
     #[arg(long, default_value_t = Loss::MeanSquaredError)]
     pub loss: Loss,
+    /// Optimizer: sgd, momentum, nesterov, adam, adamw or rmsprop.
+    #[arg(long, default_value = "sgd", value_parser = crate::commands::check_parses::<nn_net::Optimizer<f64>>)]
+    pub optimizer: String,
     /// Rows per step [default: 1000].
     #[arg(long)]
     pub batch: Option<usize>,
@@ -182,6 +185,8 @@ pub struct Row {
     pub output: String,
     /// Loss.
     pub loss: String,
+    /// Optimizer.
+    pub optimizer: String,
     /// Rows per step.
     pub batch: usize,
     /// `f32` or `f64`.
@@ -208,7 +213,8 @@ pub struct Row {
     pub forward_ms: f64,
     /// Milliseconds per step in back-propagation and the chunk sums (phases run apart).
     pub backward_ms: f64,
-    /// Milliseconds per step in the descent (phases run apart).
+    /// Milliseconds per step in the update: plain SGD's descent timed apart; for another
+    /// optimizer, the full step's time beyond the forward and backward phases.
     pub update_ms: f64,
     /// Billions of floating-point operations per second in the matrix products actually
     /// done (2 per multiply-add), over the timed full steps.
@@ -363,6 +369,7 @@ fn measure<F: NdFloat + SampleUniform>(
         rate: cast::<F>(options.rate),
         loss: options.loss,
         chunking,
+        optimizer: options.optimizer.parse()?,
         ..TrainConfig::default()
     };
     let mut trainer = Trainer::with_chunking(&net, *batch, chunking)?;
@@ -398,12 +405,18 @@ fn measure<F: NdFloat + SampleUniform>(
         update += (t3 - t2).as_secs_f64();
     }
 
+    // Only plain SGD's update is a public call on its own (`Mlp::descend`); another
+    // optimizer's update is what the full step takes beyond its forward and backward phases.
+    if !matches!(config.optimizer, nn_net::Optimizer::Sgd) {
+        update = (full - forward - backward).max(0.0);
+    }
     let per_step_ms = |s: f64| 1e3 * s / steps as f64;
     Ok(Row {
         arch: arch.to_string(),
         activation: activation.to_string(),
         output: options.output.to_string(),
         loss: options.loss.to_string(),
+        optimizer: options.optimizer.clone(),
         batch: *batch,
         dtype: options.dtype.to_string(),
         threads,
@@ -453,11 +466,12 @@ impl fmt::Display for Report {
         let Some(first) = self.rows.first() else { return Ok(()) };
         writeln!(
             f,
-            "arch {}  activation {}  output {}  loss {}  batch {}  dtype {}  chunk rows {} ({} chunks)",
+            "arch {}  activation {}  output {}  loss {}  optimizer {}  batch {}  dtype {}  chunk rows {} ({} chunks)",
             first.arch,
             first.activation,
             first.output,
             first.loss,
+            first.optimizer,
             first.batch,
             first.dtype,
             first.chunk_rows,
@@ -519,6 +533,7 @@ mod tests {
             activation: "sigmoid".into(),
             output: "sigmoid".into(),
             loss: "mse".into(),
+            optimizer: "sgd".into(),
             batch: 4,
             dtype: "f32".into(),
             threads: 1,

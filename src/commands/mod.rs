@@ -9,7 +9,7 @@ pub mod train;
 
 pub use data_flags::{DataFlags, default_normalization};
 pub use error::CommandError;
-pub use model_flags::ModelFlags;
+pub use model_flags::{ModelFlags, check_parses};
 
 use std::path::Path;
 

@@ -44,7 +44,7 @@ pub struct ModelFlags {
 }
 
 /// Validates a flag by parsing it, keeping the text: the float type is chosen later.
-fn check_parses<T: FromStr>(s: &str) -> Result<String, String>
+pub fn check_parses<T: FromStr>(s: &str) -> Result<String, String>
 where
     T::Err: std::fmt::Display,
 {
