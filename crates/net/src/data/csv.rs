@@ -244,7 +244,7 @@ pub fn load_csv<F: NdFloat>(path: &Path, options: &CsvOptions) -> Result<Loaded<
 pub(super) struct Layout {
     /// The block's first field.
     pub(super) start: usize,
-    /// Its fields.
+    /// Its fields: 0 for rows of inputs alone.
     pub(super) width: usize,
     /// What is done with its fields.
     pub(super) block: Block,
@@ -257,6 +257,8 @@ pub(super) enum Block {
     Labels(Option<usize>),
     /// Regression targets, numbers like the inputs.
     Values,
+    /// Nothing: the fields are dropped unread, for loading inputs alone.
+    Skipped,
 }
 
 /// Reads every row of a CSV file with the checks all CSV loading shares: a file with rows,
@@ -392,6 +394,7 @@ impl<'p, F: NdFloat> Rows<'p, F> {
                 size_of::<usize>() as u64 + count.map_or(0, |c| c as u64).saturating_mul(float)
             }
             Block::Values => layout.width as u64 * float,
+            Block::Skipped => 0,
         };
         Rows {
             path,
@@ -426,6 +429,7 @@ impl<'p, F: NdFloat> Rows<'p, F> {
                         self.labels.push(self.label(field, count, line, column)?);
                     }
                     Block::Values => self.values.push(self.number(field, line, column)?),
+                    Block::Skipped => {}
                 }
             }
         }
@@ -481,11 +485,18 @@ impl<'p, F: NdFloat> Rows<'p, F> {
         })
     }
 
+    /// The inputs of the rows read, `rows × inputs`, the target block dropped.
+    pub(super) fn into_inputs(self) -> Array2<F> {
+        matrix(self.rows, self.inputs_per_row, self.inputs)
+    }
+
     /// The dataset of the rows read.
     fn finish(self) -> Result<Loaded<F>, DataError> {
         let n = self.rows;
         let (targets, classes) = match self.layout.block {
-            Block::Values => (matrix(n, self.layout.width, self.values), None),
+            // Skipped only for `into_inputs`; its block of no values would make empty
+            // targets, which `Dataset::new` refuses.
+            Block::Values | Block::Skipped => (matrix(n, self.layout.width, self.values), None),
             Block::Labels(count) => {
                 let classes =
                     count.unwrap_or_else(|| self.labels.iter().max().map_or(1, |m| m + 1));

@@ -497,6 +497,32 @@ fn read_pixels<F: NdFloat>(images: &mut Source, header: &Header) -> Result<Array
         .unwrap_or_else(|_| Array2::zeros((0, width))))
 }
 
+/// The pixels of an IDX images file alone, no labels read, `n × (rows · columns)`, for a
+/// model of `inputs` inputs: the header's checks of [`load_idx`], then images of another
+/// size than `inputs` pixels are refused, then data over `memory_limit`, all before the
+/// pixels are read.
+pub(super) fn load_idx_images<F: NdFloat>(
+    path: &Path,
+    inputs: usize,
+    memory_limit: u64,
+) -> Result<Array2<F>, DataError> {
+    let mut source = Source::open(path)?;
+    let header = read_header(&mut source, Kind::Images)?;
+    // Three dimensions, as `read_header` checked.
+    let dim = |i: usize| header.dims.get(i).copied().unwrap_or(0);
+    let (n, rows, columns) = (dim(0), dim(1), dim(2));
+    if product(&[rows, columns]) != Some(inputs as u64) {
+        return Err(DataError::IdxInputs { path: path.to_owned(), rows, columns, inputs });
+    }
+    check_budget(
+        path,
+        || header.declared(Kind::Images),
+        product(&[n, inputs as u64, size_of::<F>() as u64]),
+        memory_limit,
+    )?;
+    read_pixels(&mut source, &header)
+}
+
 /// Whether `header` holds the magic number of some IDX file (two zero bytes, then a
 /// known element type), as opposed to text.
 pub(crate) fn looks_like_idx(header: &[u8]) -> bool {
