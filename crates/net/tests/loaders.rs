@@ -396,6 +396,47 @@ fn csv_bad_labels() {
 }
 
 #[test]
+fn csv_lines_are_an_editors_after_blank_lines_and_windows_line_ends() {
+    let options = CsvOptions::default();
+    let line_of = |content: &[u8]| {
+        let dir = TempDir::new().unwrap();
+        let e = err(csv::<f32>(&file(&dir, "lines.csv", content), &options));
+        let inputs = err(load_inputs::<f32>(&file(&dir, "inputs.csv", content), &options, 2));
+        let gz = err(csv::<f32>(&file(&dir, "lines.csv.gz", &gzip(content)), &options));
+        let (line, column) = match e {
+            DataError::NotANumber { line, column, .. } => (line, Some(column)),
+            DataError::Ragged { line, .. } => (line, None),
+            other => panic!("{other:?}"),
+        };
+        // The same line by load_inputs and through gzip.
+        assert_eq!(inputs.to_string().replace("inputs.csv", "lines.csv"), e.to_string());
+        assert_eq!(gz.to_string().replace("lines.csv.gz", "lines.csv"), e.to_string());
+        (line, column)
+    };
+    // Windows line ends: the `\n` of each `\r\n` is read with the row after it.
+    assert_eq!(line_of(b"1,2,0\r\n3,x,1\r\n"), (2, Some(2)));
+    assert_eq!(line_of(b"a,b,c\r\n1,2,0\r\n\r\n3,4\r\n"), (4, None));
+    // Blank lines before the first row and between rows.
+    assert_eq!(line_of(b"\n\n1,2,0\n\n3,4\n"), (5, None));
+    assert_eq!(line_of(b"1,2,0\n3,4,0\n\n\n\n3,4\n"), (6, None));
+    assert_eq!(line_of(b"1,2,0\n\n3,4,0\n\n\n\nx,4,0\n"), (7, Some(1)));
+    // A quoted line break inside a field: the row starts on its first line.
+    assert_eq!(line_of(b"a,b,c\n\"1\n2\",2,0\n3,x,1\n"), (2, Some(1)));
+    assert_eq!(line_of(b"a,b,c\n\"1\",2,0\n\n3,x,1\n"), (4, Some(2)));
+    // Far past the reader's buffer: many rows, many blank lines, a long quoted field.
+    let mut rows: Vec<u8> = b"1,2,0\r\n".repeat(4320);
+    rows.extend(b"1,x,0\r\n");
+    assert_eq!(line_of(&rows), (4321, Some(2)));
+    let mut blank = b"\r\n".repeat(20_000);
+    blank.extend(b"1,2,0\n\n\n3,4\n");
+    assert_eq!(line_of(&blank), (20_004, None));
+    let mut long = b"\"".to_vec();
+    long.extend(b"a\n".repeat(10_000));
+    long.extend(b"\",b,c\r\n\r\n\r\n1,x,1\n");
+    assert_eq!(line_of(&long), (10_004, Some(2)));
+}
+
+#[test]
 fn csv_header_without_rows() {
     let e = csv_error("a,b,label\n", &CsvOptions::default());
     assert_says(&e, &["bad.csv: only a header line (line 1); expected rows of data after it"]);
@@ -904,15 +945,15 @@ fn inputs_idx_with_and_without_a_labels_file_beside() {
 #[test]
 fn inputs_of_the_wrong_width_are_refused() {
     let options = CsvOptions::default();
-    // CSV: neither 3 fields nor 3 + 1, on the first row.
-    let e = err(inputs_of("w.csv", b"1,2\n3,4\n", &options, 3));
+    // CSV: neither 3 fields nor 3 + 1; the line is the first row's, blank lines counted.
+    let e = err(inputs_of("w.csv", b"\r\n\r\n1,2\r\n3,4\r\n", &options, 3));
     assert!(
-        matches!(e, DataError::InputFields { line: 1, inputs: 3, with_targets: 4, found: 2, .. }),
+        matches!(e, DataError::InputFields { line: 3, inputs: 3, with_targets: 4, found: 2, .. }),
         "{e:?}"
     );
     assert_says(
         &e,
-        &["w.csv, line 1: expected 3 fields (the inputs) or 4 (the inputs and a label in the \
+        &["w.csv, line 3: expected 3 fields (the inputs) or 4 (the inputs and a label in the \
            last column); found 2"],
     );
     let e = err(inputs_of("w.csv", b"a,b,c,d,e\n1,2,3,4,5\n", &options, 1));

@@ -11,6 +11,7 @@ use ::csv::{ByteRecord, ReaderBuilder, Trim, WriterBuilder};
 use ndarray::{Array2, NdFloat};
 
 use super::budget::{LineLimit, LineTooLong, check_budget, product};
+use super::lines::Breaks;
 use super::open::Source;
 use super::save::save;
 use super::{DEFAULT_MEMORY_LIMIT, DataError, Loaded};
@@ -277,18 +278,23 @@ pub(super) fn read_rows<'p, F: NdFloat>(
         .has_headers(false)
         .flexible(true)
         .trim(Trim::All)
-        .from_reader(LineLimit::new(source.reader, limit));
+        .from_reader(Breaks::new(LineLimit::new(source.reader, limit)));
     let mut record = ByteRecord::new();
+    // The next record and the line it starts on, or `None` at the end.
     let mut read = |record: &mut ByteRecord| {
-        reader
+        let from = reader.position().byte();
+        reader.get_mut().mark(from);
+        let more = reader
             .read_byte_record(record)
-            .map_err(|e| csv_error(path, source.gzip, reader.position().byte(), e))
+            .map_err(|e| csv_error(path, source.gzip, reader.position().byte(), e))?;
+        // The line the reader dates the record from, and the line breaks it skipped there.
+        let line = record.position().map_or(0, |p| p.line()) + reader.get_ref().newlines();
+        Ok::<_, DataError>(more.then_some(line))
     };
 
-    if !read(&mut record)? {
+    let Some(first_line) = read(&mut record)? else {
         return Err(DataError::Empty { path: path.to_owned(), expected: "rows of numbers" });
-    }
-    let first_line = line_of(&record);
+    };
     let fields = record.len();
     let layout = layout(fields, first_line)?;
     let header = match options.header {
@@ -296,13 +302,16 @@ pub(super) fn read_rows<'p, F: NdFloat>(
         Header::Absent => false,
         Header::Auto => record.iter().any(|field| parse_f64(field).is_none()),
     };
-    if header && !read(&mut record)? {
-        return Err(DataError::NoRows { path: path.to_owned(), line: first_line });
+    let mut line = first_line;
+    if header {
+        match read(&mut record)? {
+            Some(next) => line = next,
+            None => return Err(DataError::NoRows { path: path.to_owned(), line: first_line }),
+        }
     }
 
     let mut rows = Rows::<F>::new(path, limit, fields, layout);
     loop {
-        let line = line_of(&record);
         if record.len() != fields {
             return Err(DataError::Ragged {
                 path: path.to_owned(),
@@ -313,8 +322,9 @@ pub(super) fn read_rows<'p, F: NdFloat>(
             });
         }
         rows.push(&record, line)?;
-        if !read(&mut record)? {
-            break;
+        match read(&mut record)? {
+            Some(next) => line = next,
+            None => break,
         }
     }
     Ok(rows)
@@ -538,11 +548,6 @@ fn matrix<F: NdFloat>(rows: usize, cols: usize, values: Vec<F>) -> Array2<F> {
 /// A field as an f64, any f64 (NaN included): "is it a number" for header detection.
 fn parse_f64(field: &[u8]) -> Option<f64> {
     std::str::from_utf8(field).ok()?.parse().ok()
-}
-
-/// The line a record starts on, from 1.
-fn line_of(record: &ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
 }
 
 fn float_name<F: NdFloat>() -> &'static str {

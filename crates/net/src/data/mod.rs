@@ -66,6 +66,7 @@ mod csv;
 mod error;
 mod idx;
 mod inputs;
+mod lines;
 mod loaded;
 mod open;
 mod save;
