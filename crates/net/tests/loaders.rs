@@ -1,6 +1,6 @@
 //! The loaders: round trips of generated CSV and IDX files (plain and gzip), every kind of
-//! bad file refused with a named error that says where, the dataset helpers, and the real
-//! MNIST when `../shared/data/mnist` is present.
+//! bad file refused with a named error that says where, inputs loaded alone for prediction,
+//! the dataset helpers, and the real MNIST when `../shared/data/mnist` is present.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,8 +10,8 @@ use flate2::write::GzEncoder;
 use ndarray::{Array2, Array3, array};
 use nn_net::data::{
     CsvOptions, DataError, Format, Header, IdxOptions, LabelColumn, Loaded, Targets, detect,
-    idx_labels_path, load_any, load_csv, load_idx, load_idx_files, write_csv, write_idx_images,
-    write_idx_labels,
+    idx_labels_path, load_any, load_csv, load_idx, load_idx_files, load_inputs, write_csv,
+    write_idx_images, write_idx_labels,
 };
 use nn_net::rand::rngs::StdRng;
 use nn_net::rand::{Rng, SeedableRng};
@@ -396,6 +396,47 @@ fn csv_bad_labels() {
 }
 
 #[test]
+fn csv_lines_are_an_editors_after_blank_lines_and_windows_line_ends() {
+    let options = CsvOptions::default();
+    let line_of = |content: &[u8]| {
+        let dir = TempDir::new().unwrap();
+        let e = err(csv::<f32>(&file(&dir, "lines.csv", content), &options));
+        let inputs = err(load_inputs::<f32>(&file(&dir, "inputs.csv", content), &options, 2));
+        let gz = err(csv::<f32>(&file(&dir, "lines.csv.gz", &gzip(content)), &options));
+        let (line, column) = match e {
+            DataError::NotANumber { line, column, .. } => (line, Some(column)),
+            DataError::Ragged { line, .. } => (line, None),
+            other => panic!("{other:?}"),
+        };
+        // The same line by load_inputs and through gzip.
+        assert_eq!(inputs.to_string().replace("inputs.csv", "lines.csv"), e.to_string());
+        assert_eq!(gz.to_string().replace("lines.csv.gz", "lines.csv"), e.to_string());
+        (line, column)
+    };
+    // Windows line ends: the `\n` of each `\r\n` is read with the row after it.
+    assert_eq!(line_of(b"1,2,0\r\n3,x,1\r\n"), (2, Some(2)));
+    assert_eq!(line_of(b"a,b,c\r\n1,2,0\r\n\r\n3,4\r\n"), (4, None));
+    // Blank lines before the first row and between rows.
+    assert_eq!(line_of(b"\n\n1,2,0\n\n3,4\n"), (5, None));
+    assert_eq!(line_of(b"1,2,0\n3,4,0\n\n\n\n3,4\n"), (6, None));
+    assert_eq!(line_of(b"1,2,0\n\n3,4,0\n\n\n\nx,4,0\n"), (7, Some(1)));
+    // A quoted line break inside a field: the row starts on its first line.
+    assert_eq!(line_of(b"a,b,c\n\"1\n2\",2,0\n3,x,1\n"), (2, Some(1)));
+    assert_eq!(line_of(b"a,b,c\n\"1\",2,0\n\n3,x,1\n"), (4, Some(2)));
+    // Far past the reader's buffer: many rows, many blank lines, a long quoted field.
+    let mut rows: Vec<u8> = b"1,2,0\r\n".repeat(4320);
+    rows.extend(b"1,x,0\r\n");
+    assert_eq!(line_of(&rows), (4321, Some(2)));
+    let mut blank = b"\r\n".repeat(20_000);
+    blank.extend(b"1,2,0\n\n\n3,4\n");
+    assert_eq!(line_of(&blank), (20_004, None));
+    let mut long = b"\"".to_vec();
+    long.extend(b"a\n".repeat(10_000));
+    long.extend(b"\",b,c\r\n\r\n\r\n1,x,1\n");
+    assert_eq!(line_of(&long), (10_004, Some(2)));
+}
+
+#[test]
 fn csv_header_without_rows() {
     let e = csv_error("a,b,label\n", &CsvOptions::default());
     assert_says(&e, &["bad.csv: only a header line (line 1); expected rows of data after it"]);
@@ -764,4 +805,236 @@ fn real_mnist_loads() {
         let max = data.inputs().iter().fold(0.0_f32, |m, &v| m.max(v));
         assert_eq!(max, 255.0);
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs alone, for prediction
+
+/// The inputs of `content`, written to `name`, for a model of `inputs` inputs.
+fn inputs_of(
+    name: &str,
+    content: &[u8],
+    options: &CsvOptions,
+    inputs: usize,
+) -> Result<Array2<f32>, DataError> {
+    let dir = TempDir::new().unwrap();
+    load_inputs(&file(&dir, name, content), options, inputs)
+}
+
+#[test]
+fn inputs_csv_with_and_without_the_label_column() {
+    let x = array![[1.0_f32, 2.5], [-3.0, 40.0]];
+    let last = CsvOptions::default();
+    let first = classes_at(LabelColumn::FIRST, Header::Auto);
+    // Label last, label first, no label: the same inputs.
+    assert_eq!(inputs_of("a.csv", b"1,2.5,0\n-3,4e1,1\n", &last, 2).unwrap(), x);
+    assert_eq!(inputs_of("b.csv", b"0,1,2.5\n1,-3,4e1\n", &first, 2).unwrap(), x);
+    assert_eq!(inputs_of("c.csv", b"1,2.5\n-3,4e1\n", &last, 2).unwrap(), x);
+    assert_eq!(inputs_of("d.csv", b"1,2.5\n-3,4e1\n", &first, 2).unwrap(), x);
+    // With a header, quoting, blank lines and spaces, and through gzip whatever the name.
+    let text = b"a,b,label\n 1 ,\"2.5\",0\n\n-3,4e1,1\n";
+    assert_eq!(inputs_of("e.csv", text, &last, 2).unwrap(), x);
+    assert_eq!(inputs_of("e.csv.gz", &gzip(text), &last, 2).unwrap(), x);
+    assert_eq!(inputs_of("e.csv", &gzip(text), &last, 2).unwrap(), x);
+    assert_eq!(inputs_of("f.csv", &gzip(b"a,b\n1,2.5\n-3,40\n"), &last, 2).unwrap(), x);
+    // A declared header is skipped even when numeric; an absent one is data.
+    let numeric = b"7,8\n1,2.5\n-3,40\n";
+    let present = classes_at(LabelColumn::LAST, Header::Present);
+    assert_eq!(inputs_of("g.csv", numeric, &present, 2).unwrap(), x);
+    let absent = classes_at(LabelColumn::LAST, Header::Absent);
+    assert_eq!(inputs_of("g.csv", numeric, &absent, 2).unwrap().nrows(), 3);
+    // A label column in the middle, by index and from the end.
+    let middle = b"1,0,2.5\n-3,1,40\n";
+    let index = classes_at(LabelColumn::Index(1), Header::Auto);
+    assert_eq!(inputs_of("h.csv", middle, &index, 2).unwrap(), x);
+    let from_end = classes_at(LabelColumn::FromEnd(2), Header::Auto);
+    assert_eq!(inputs_of("h.csv", middle, &from_end, 2).unwrap(), x);
+}
+
+#[test]
+fn inputs_match_the_inputs_load_csv_reads() {
+    let dir = TempDir::new().unwrap();
+    let data = Dataset::new(
+        array![[0.1_f32, -2.5e-7, 3.0], [1.0 / 3.0, 1e30, -0.0]],
+        array![[0.0_f32, 1.0], [1.0, 0.0]],
+    )
+    .unwrap();
+    for label_column in [LabelColumn::FIRST, LabelColumn::LAST, LabelColumn::Index(1)] {
+        for targets in [Targets::Classes { count: Some(2) }, Targets::Regression { columns: 2 }] {
+            let options = CsvOptions { label_column, targets, ..CsvOptions::default() };
+            let path = dir.path().join("d.csv.gz");
+            write_csv(&path, &data, &options).unwrap();
+            let inputs = load_inputs::<f32>(&path, &options, 3).unwrap();
+            assert_eq!(inputs, data.inputs(), "{options:?}");
+            assert_eq!(inputs, csv::<f32>(&path, &options).unwrap().dataset.inputs());
+        }
+    }
+}
+
+#[test]
+fn inputs_csv_regression_block_dropped() {
+    let regression = |label_column| CsvOptions {
+        label_column,
+        targets: Targets::Regression { columns: 2 },
+        ..CsvOptions::default()
+    };
+    let rows = b"1,2,3,4\n5,6,7,8\n";
+    // Four fields for 2 inputs: the two target columns, where the label column says, go.
+    let last = inputs_of("r.csv", rows, &regression(LabelColumn::LAST), 2).unwrap();
+    assert_eq!(last, array![[1.0, 2.0], [5.0, 6.0]]);
+    let middle = inputs_of("r.csv", rows, &regression(LabelColumn::Index(1)), 2).unwrap();
+    assert_eq!(middle, array![[1.0, 4.0], [5.0, 8.0]]);
+    // Four fields for 4 inputs: all of them.
+    let all = inputs_of("r.csv", rows, &regression(LabelColumn::LAST), 4).unwrap();
+    assert_eq!(all, array![[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]);
+    // Three fields are neither 2 nor 2 + 2.
+    let e = err(inputs_of("r.csv", b"1,2,3\n", &regression(LabelColumn::LAST), 2));
+    assert_says(
+        &e,
+        &["r.csv, line 1: expected 2 fields (the inputs) or 4 (the inputs and 2 target columns \
+           ending at the last column); found 3"],
+    );
+}
+
+#[test]
+fn inputs_csv_labels_are_not_read() {
+    // Labels that load_csv refuses (negative, fractional, beyond the count, text, NaN) are
+    // dropped unread.
+    let three =
+        CsvOptions { targets: Targets::Classes { count: Some(3) }, ..CsvOptions::default() };
+    let rows = b"x,y,label\n1,2,-1\n3,4,1.5\n5,6,7\n7,8,cat\n9,10,NaN\n";
+    let e = csv_error(std::str::from_utf8(rows).unwrap(), &three);
+    assert!(matches!(e, DataError::BadLabel { line: 2, .. }), "{e:?}");
+    let x = inputs_of("l.csv", rows, &three, 2).unwrap();
+    assert_eq!(x, array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 10.0]]);
+}
+
+#[test]
+fn inputs_idx_with_and_without_a_labels_file_beside() {
+    for suffix in ["", ".gz"] {
+        let dir = TempDir::new().unwrap();
+        // With its labels beside it: the inputs load_idx reads, the labels unread.
+        let path = idx_pair(&dir, suffix, 5);
+        let expected = images(5, 3, 4).into_shape_with_order((5, 12)).unwrap().mapv(f32::from);
+        let x = load_inputs::<f32>(&path, &CsvOptions::default(), 12).unwrap();
+        assert_eq!(x, expected);
+        let loaded: Loaded<f32> = load_idx(&path, &IdxOptions::default()).unwrap();
+        assert_eq!(x, loaded.dataset.inputs());
+        // Labels that do not match the images are not looked at either.
+        write_idx_labels(&dir.path().join(format!("x-labels-idx1-ubyte{suffix}")), &[9]).unwrap();
+        assert!(load_idx::<f32>(&path, &IdxOptions::default()).is_err());
+        assert_eq!(
+            load_inputs::<f64>(&path, &CsvOptions::default(), 12).unwrap(),
+            x.mapv(f64::from)
+        );
+        // Alone, under a name that says nothing of labels, compressed or not.
+        let alone = dir.path().join(format!("digits{suffix}"));
+        write_idx_images(&alone, &images(5, 3, 4)).unwrap();
+        assert!(matches!(
+            err(load_idx::<f32>(&alone, &IdxOptions::default())),
+            DataError::LabelsName { .. }
+        ));
+        assert_eq!(load_inputs::<f32>(&alone, &CsvOptions::default(), 12).unwrap(), x);
+        // The targets of the options do not matter to an IDX file.
+        let regression =
+            CsvOptions { targets: Targets::Regression { columns: 3 }, ..CsvOptions::default() };
+        assert_eq!(load_inputs::<f32>(&alone, &regression, 12).unwrap(), x);
+    }
+}
+
+#[test]
+fn inputs_of_the_wrong_width_are_refused() {
+    let options = CsvOptions::default();
+    // CSV: neither 3 fields nor 3 + 1; the line is the first row's, blank lines counted.
+    let e = err(inputs_of("w.csv", b"\r\n\r\n1,2\r\n3,4\r\n", &options, 3));
+    assert!(
+        matches!(e, DataError::InputFields { line: 3, inputs: 3, with_targets: 4, found: 2, .. }),
+        "{e:?}"
+    );
+    assert_says(
+        &e,
+        &["w.csv, line 3: expected 3 fields (the inputs) or 4 (the inputs and a label in the \
+           last column); found 2"],
+    );
+    let e = err(inputs_of("w.csv", b"a,b,c,d,e\n1,2,3,4,5\n", &options, 1));
+    assert_says(&e, &["line 1: expected 1 field (the inputs) or 2 (the inputs and a label"]);
+    let first = classes_at(LabelColumn::Index(2), Header::Auto);
+    let e = err(inputs_of("w.csv", b"1,2,3,4,5\n", &first, 3));
+    assert_says(&e, &["or 4 (the inputs and a label in column 3 (counting from 1)); found 5"]);
+    // A row of inputs and a label whose column is outside it.
+    let outside = classes_at(LabelColumn::Index(7), Header::Auto);
+    let e = err(inputs_of("w.csv", b"1,2,3\n", &outside, 2));
+    assert!(matches!(e, DataError::Columns { line: 1, fields: 3, .. }), "{e:?}");
+    assert_says(&e, &["line 1: expected a label in column 8 (counting from 1)"]);
+    // No inputs at all.
+    let e = err(inputs_of("w.csv", b"1\n", &options, 0));
+    assert!(matches!(e, DataError::Options { .. }), "{e:?}");
+    assert_says(&e, &["w.csv: expected at least 1 input; found 0"]);
+
+    // IDX: images of 3×4 for a model of 784 inputs.
+    let dir = TempDir::new().unwrap();
+    let path = idx_pair(&dir, ".gz", 2);
+    let e = err(load_inputs::<f32>(&path, &options, 784));
+    assert!(matches!(e, DataError::IdxInputs { rows: 3, columns: 4, inputs: 784, .. }), "{e:?}");
+    assert_says(
+        &e,
+        &["x-images-idx3-ubyte.gz, bytes 8-15 (rows, columns): expected images of 784 pixels, \
+           one per input; found 3×4 = 12 pixels"],
+    );
+    // A labels file is not an images file.
+    let labels_path = dir.path().join("x-labels-idx1-ubyte.gz");
+    let e = err(load_inputs::<f32>(&labels_path, &options, 1));
+    assert_says(&e, &["x-labels-idx1-ubyte.gz, byte 3", "(is this a labels file?)"]);
+}
+
+#[test]
+fn inputs_csv_bad_rows_are_named() {
+    let options = CsvOptions::default();
+    // Ragged, against a first row of inputs alone and of inputs and label.
+    let e = err(inputs_of("bad.csv", b"x,y\n1,2\n3,4,0\n", &options, 2));
+    assert!(matches!(e, DataError::Ragged { line: 3, expected: 2, found: 3, .. }), "{e:?}");
+    assert_says(&e, &["bad.csv, line 3: expected 2 fields, as on line 1; found 3"]);
+    let e = err(inputs_of("bad.csv", b"1,2,0\n3,4\n", &options, 2));
+    assert_says(&e, &["bad.csv, line 2: expected 3 fields, as on line 1; found 2"]);
+    // NaN, infinity, text and an f32 overflow among the inputs.
+    let e = err(inputs_of("bad.csv", b"x,y\n1,2\n3,NaN\n", &options, 2));
+    assert!(matches!(e, DataError::NotFinite { line: 3, column: 2, .. }), "{e:?}");
+    assert_says(&e, &["bad.csv, line 3, column 2: expected a finite number; found NaN"]);
+    let e = err(inputs_of("bad.csv", b"inf,2,0\n", &options, 2));
+    assert_says(&e, &["line 1, column 1: expected a finite number; found inf"]);
+    let e = err(inputs_of("bad.csv", b"1,2,0\n1,x2,0\n", &options, 2));
+    assert_says(&e, &["bad.csv, line 2, column 2: expected a number; found \"x2\""]);
+    let e = err(inputs_of("bad.csv", b"1,1e300\n", &options, 2));
+    assert_says(&e, &["column 2: expected a number within the range of f32; found 1e300"]);
+    // Files without rows.
+    let e = err(inputs_of("bad.csv", b"", &options, 2));
+    assert_says(&e, &["bad.csv: the file is empty; expected rows of numbers"]);
+    let e = err(inputs_of("bad.csv", b"a,b\n", &options, 2));
+    assert_says(&e, &["bad.csv: only a header line (line 1); expected rows of data after it"]);
+    // Options that fit no file, as load_csv refuses them.
+    let zero = CsvOptions { targets: Targets::Regression { columns: 0 }, ..options };
+    assert_says(&err(inputs_of("bad.csv", b"1,2\n", &zero, 2)), &["at least 1 regression"]);
+}
+
+#[test]
+fn inputs_over_the_memory_limit() {
+    // CSV: 10 rows of 3 f32 inputs are 120 bytes.
+    let small = CsvOptions { memory_limit: 64, ..CsvOptions::default() };
+    let rows: String = (0..10).map(|i| format!("{i},{i},{i},1\n")).collect();
+    let e = err(inputs_of("big.csv", rows.as_bytes(), &small, 3));
+    assert!(matches!(e, DataError::TooLarge { limit: 64, .. }), "{e:?}");
+    assert_says(&e, &["big.csv: line 6: 6 rows so far would take 72 bytes", "limit is 64"]);
+    let roomy = CsvOptions { memory_limit: 120, ..CsvOptions::default() };
+    assert_eq!(inputs_of("big.csv", rows.as_bytes(), &roomy, 3).unwrap().nrows(), 10);
+    // IDX: a header of 60000 images of 28×28 and no pixels, refused from the header alone.
+    let dir = TempDir::new().unwrap();
+    let path =
+        file(&dir, "big-images-idx3-ubyte.gz", &gzip(&idx_bytes(0x803, &[60_000, 28, 28], &[])));
+    let options = CsvOptions { memory_limit: 1 << 20, ..CsvOptions::default() };
+    let e = err(load_inputs::<f32>(&path, &options, 784));
+    // 60000 · 784 · 4 bytes of f32.
+    assert_says(&e, &["60000 images of 28×28 would take 188160000 bytes", "limit is 1048576"]);
+    // Within the limit, the empty stream is found short.
+    let e = err(load_inputs::<f32>(&path, &CsvOptions::default(), 784));
+    assert_says(&e, &["ended at byte 16 inside the pixels; expected 47040016 bytes in all"]);
 }

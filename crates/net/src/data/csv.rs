@@ -11,6 +11,7 @@ use ::csv::{ByteRecord, ReaderBuilder, Trim, WriterBuilder};
 use ndarray::{Array2, NdFloat};
 
 use super::budget::{LineLimit, LineTooLong, check_budget, product};
+use super::lines::Breaks;
 use super::open::Source;
 use super::save::save;
 use super::{DEFAULT_MEMORY_LIMIT, DataError, Loaded};
@@ -64,7 +65,7 @@ impl LabelColumn {
 
     /// The first column of a block of `width` target columns in a row of `fields`, if
     /// the row has room for it.
-    fn start(self, fields: usize, width: usize) -> Option<usize> {
+    pub(super) fn start(self, fields: usize, width: usize) -> Option<usize> {
         match self {
             LabelColumn::Index(i) => (i.checked_add(width)? <= fields).then_some(i),
             LabelColumn::FromEnd(j) => {
@@ -138,7 +139,7 @@ pub enum Targets {
 
 impl Targets {
     /// The target columns a row holds: 1 label, or the regression columns.
-    fn columns(self) -> usize {
+    pub(super) fn columns(self) -> usize {
         match self {
             Targets::Classes { .. } => 1,
             Targets::Regression { columns } => columns,
@@ -221,49 +222,96 @@ impl Default for CsvOptions {
 /// [`DataError::TooLarge`] for data over the memory limit.
 pub fn load_csv<F: NdFloat>(path: &Path, options: &CsvOptions) -> Result<Loaded<F>, DataError> {
     check_options(path, options)?;
+    let width = options.targets.columns();
+    let block = match options.targets {
+        Targets::Classes { count } => Block::Labels(count),
+        Targets::Regression { .. } => Block::Values,
+    };
+    let rows =
+        read_rows(path, options, |fields, line| match options.label_column.start(fields, width) {
+            Some(start) if fields > width => Ok(Layout { start, width, block }),
+            _ => Err(DataError::Columns {
+                path: path.to_owned(),
+                line,
+                wanted: wanted(options),
+                fields,
+            }),
+        })?;
+    rows.finish()
+}
+
+/// Where a row's target block is and what becomes of it; the other fields are inputs.
+#[derive(Clone, Copy)]
+pub(super) struct Layout {
+    /// The block's first field.
+    pub(super) start: usize,
+    /// Its fields: 0 for rows of inputs alone.
+    pub(super) width: usize,
+    /// What is done with its fields.
+    pub(super) block: Block,
+}
+
+/// What the fields of the target block become.
+#[derive(Clone, Copy)]
+pub(super) enum Block {
+    /// One class label, below the count when one is given.
+    Labels(Option<usize>),
+    /// Regression targets, numbers like the inputs.
+    Values,
+    /// Nothing: the fields are dropped unread, for loading inputs alone.
+    Skipped,
+}
+
+/// Reads every row of a CSV file with the checks all CSV loading shares: a file with rows,
+/// a header found or declared as `options.header` says, as many fields in each row as in
+/// the first, every input a finite number, the memory limit. `layout` is given the first
+/// row's field count and line (the header's, if there is one) and places the target block
+/// or refuses the row.
+pub(super) fn read_rows<'p, F: NdFloat>(
+    path: &'p Path,
+    options: &CsvOptions,
+    layout: impl FnOnce(usize, u64) -> Result<Layout, DataError>,
+) -> Result<Rows<'p, F>, DataError> {
     let source = Source::open(path)?;
     let limit = options.memory_limit;
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(Trim::All)
-        .from_reader(LineLimit::new(source.reader, limit));
+        .from_reader(Breaks::new(LineLimit::new(source.reader, limit)));
     let mut record = ByteRecord::new();
+    // The next record and the line it starts on, or `None` at the end.
     let mut read = |record: &mut ByteRecord| {
-        reader
+        let from = reader.position().byte();
+        reader.get_mut().mark(from);
+        let more = reader
             .read_byte_record(record)
-            .map_err(|e| csv_error(path, source.gzip, reader.position().byte(), e))
+            .map_err(|e| csv_error(path, source.gzip, reader.position().byte(), e))?;
+        // The line the reader dates the record from, and the line breaks it skipped there.
+        let line = record.position().map_or(0, |p| p.line()) + reader.get_ref().newlines();
+        Ok::<_, DataError>(more.then_some(line))
     };
 
-    if !read(&mut record)? {
+    let Some(first_line) = read(&mut record)? else {
         return Err(DataError::Empty { path: path.to_owned(), expected: "rows of numbers" });
-    }
-    let first_line = line_of(&record);
-    let fields = record.len();
-    let width = options.targets.columns();
-    let start = match options.label_column.start(fields, width) {
-        Some(start) if fields > width => start,
-        _ => {
-            return Err(DataError::Columns {
-                path: path.to_owned(),
-                line: first_line,
-                wanted: wanted(options),
-                fields,
-            });
-        }
     };
+    let fields = record.len();
+    let layout = layout(fields, first_line)?;
     let header = match options.header {
         Header::Present => true,
         Header::Absent => false,
         Header::Auto => record.iter().any(|field| parse_f64(field).is_none()),
     };
-    if header && !read(&mut record)? {
-        return Err(DataError::NoRows { path: path.to_owned(), line: first_line });
+    let mut line = first_line;
+    if header {
+        match read(&mut record)? {
+            Some(next) => line = next,
+            None => return Err(DataError::NoRows { path: path.to_owned(), line: first_line }),
+        }
     }
 
-    let mut rows = Rows::<F>::new(path, options, fields, start);
+    let mut rows = Rows::<F>::new(path, limit, fields, layout);
     loop {
-        let line = line_of(&record);
         if record.len() != fields {
             return Err(DataError::Ragged {
                 path: path.to_owned(),
@@ -274,15 +322,16 @@ pub fn load_csv<F: NdFloat>(path: &Path, options: &CsvOptions) -> Result<Loaded<
             });
         }
         rows.push(&record, line)?;
-        if !read(&mut record)? {
-            break;
+        match read(&mut record)? {
+            Some(next) => line = next,
+            None => break,
         }
     }
-    rows.finish()
+    Ok(rows)
 }
 
 /// Options that no file could satisfy, refused before the file is opened.
-fn check_options(path: &Path, options: &CsvOptions) -> Result<(), DataError> {
+pub(super) fn check_options(path: &Path, options: &CsvOptions) -> Result<(), DataError> {
     let reason = match (options.targets, options.label_column) {
         (Targets::Classes { count: Some(0) }, _) => "expected a class count of at least 1; found 0",
         (Targets::Regression { columns: 0 }, _) => {
@@ -297,24 +346,31 @@ fn check_options(path: &Path, options: &CsvOptions) -> Result<(), DataError> {
 }
 
 /// What the options ask of a row, for [`DataError::Columns`].
-fn wanted(options: &CsvOptions) -> String {
+pub(super) fn wanted(options: &CsvOptions) -> String {
+    let besides = match options.targets {
+        Targets::Classes { .. } => "it",
+        Targets::Regression { .. } => "them",
+    };
+    format!("{} and at least one input column besides {besides}", block(options))
+}
+
+/// The target block the options place, for messages: `a label in the last column`,
+/// `2 target columns starting at column 1 (counting from 1)`.
+pub(super) fn block(options: &CsvOptions) -> String {
     let place = match options.label_column {
         LabelColumn::Index(i) => format!("column {} (counting from 1)", i + 1),
         LabelColumn::FromEnd(1) => "the last column".to_owned(),
         LabelColumn::FromEnd(j) => format!("column {j} from the end"),
     };
     match options.targets {
-        Targets::Classes { .. } => {
-            format!("a label in {place} and at least one input column besides it")
-        }
+        Targets::Classes { .. } => format!("a label in {place}"),
         Targets::Regression { columns } => {
             let anchor = match options.label_column {
                 LabelColumn::Index(_) => "starting at",
                 LabelColumn::FromEnd(_) => "ending at",
             };
             format!(
-                "{columns} target column{} {anchor} {place} and at least one input column \
-                 besides them",
+                "{columns} target column{} {anchor} {place}",
                 if columns == 1 { "" } else { "s" }
             )
         }
@@ -322,13 +378,11 @@ fn wanted(options: &CsvOptions) -> String {
 }
 
 /// The samples read so far, checked and counted against the memory limit.
-struct Rows<'p, F> {
+pub(super) struct Rows<'p, F> {
     path: &'p Path,
-    targets: Targets,
     limit: u64,
-    /// The first field of the target block, and its width.
-    start: usize,
-    width: usize,
+    /// Where the target block is and what becomes of it.
+    layout: Layout,
     /// Inputs per row.
     inputs_per_row: usize,
     /// Bytes each row takes as it is gathered.
@@ -342,22 +396,20 @@ struct Rows<'p, F> {
 }
 
 impl<'p, F: NdFloat> Rows<'p, F> {
-    fn new(path: &'p Path, options: &CsvOptions, fields: usize, start: usize) -> Self {
-        let width = options.targets.columns();
-        let inputs_per_row = fields - width;
+    fn new(path: &'p Path, limit: u64, fields: usize, layout: Layout) -> Self {
+        let inputs_per_row = fields.saturating_sub(layout.width);
         let float = size_of::<F>() as u64;
-        let target_bytes = match options.targets {
-            Targets::Classes { count } => {
+        let target_bytes = match layout.block {
+            Block::Labels(count) => {
                 size_of::<usize>() as u64 + count.map_or(0, |c| c as u64).saturating_mul(float)
             }
-            Targets::Regression { columns } => columns as u64 * float,
+            Block::Values => layout.width as u64 * float,
+            Block::Skipped => 0,
         };
         Rows {
             path,
-            targets: options.targets,
-            limit: options.memory_limit,
-            start,
-            width,
+            limit,
+            layout,
             inputs_per_row,
             row_bytes: (inputs_per_row as u64 * float).saturating_add(target_bytes),
             rows: 0,
@@ -376,14 +428,19 @@ impl<'p, F: NdFloat> Rows<'p, F> {
             product(&[rows, self.row_bytes]),
             self.limit,
         )?;
+        let Layout { start, width, block } = self.layout;
         for (j, field) in record.iter().enumerate() {
             let column = j + 1;
-            if j < self.start || j >= self.start + self.width {
+            if j < start || j >= start + width {
                 self.inputs.push(self.number(field, line, column)?);
-            } else if let Targets::Classes { count } = self.targets {
-                self.labels.push(self.label(field, count, line, column)?);
             } else {
-                self.values.push(self.number(field, line, column)?);
+                match block {
+                    Block::Labels(count) => {
+                        self.labels.push(self.label(field, count, line, column)?);
+                    }
+                    Block::Values => self.values.push(self.number(field, line, column)?),
+                    Block::Skipped => {}
+                }
             }
         }
         self.rows += 1;
@@ -438,12 +495,19 @@ impl<'p, F: NdFloat> Rows<'p, F> {
         })
     }
 
+    /// The inputs of the rows read, `rows × inputs`, the target block dropped.
+    pub(super) fn into_inputs(self) -> Array2<F> {
+        matrix(self.rows, self.inputs_per_row, self.inputs)
+    }
+
     /// The dataset of the rows read.
     fn finish(self) -> Result<Loaded<F>, DataError> {
         let n = self.rows;
-        let (targets, classes) = match self.targets {
-            Targets::Regression { columns } => (matrix(n, columns, self.values), None),
-            Targets::Classes { count } => {
+        let (targets, classes) = match self.layout.block {
+            // Skipped only for `into_inputs`; its block of no values would make empty
+            // targets, which `Dataset::new` refuses.
+            Block::Values | Block::Skipped => (matrix(n, self.layout.width, self.values), None),
+            Block::Labels(count) => {
                 let classes =
                     count.unwrap_or_else(|| self.labels.iter().max().map_or(1, |m| m + 1));
                 let float = size_of::<F>() as u64;
@@ -484,11 +548,6 @@ fn matrix<F: NdFloat>(rows: usize, cols: usize, values: Vec<F>) -> Array2<F> {
 /// A field as an f64, any f64 (NaN included): "is it a number" for header detection.
 fn parse_f64(field: &[u8]) -> Option<f64> {
     std::str::from_utf8(field).ok()?.parse().ok()
-}
-
-/// The line a record starts on, from 1.
-fn line_of(record: &ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
 }
 
 fn float_name<F: NdFloat>() -> &'static str {

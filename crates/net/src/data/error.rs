@@ -172,6 +172,28 @@ pub enum DataError {
         /// Fields in the row.
         fields: usize,
     },
+    /// A CSV row, loaded as inputs alone, with neither as many fields as the inputs nor
+    /// as many as the inputs and the target block the options describe.
+    #[error(
+        "{}, line {line}: expected {inputs} field{} (the inputs) or {with_targets} (the \
+         inputs and {targets}); found {found}",
+        path.display(),
+        if *inputs == 1 { "" } else { "s" }
+    )]
+    InputFields {
+        /// The file.
+        path: PathBuf,
+        /// The first row's line.
+        line: u64,
+        /// The inputs wanted.
+        inputs: usize,
+        /// The inputs and the target block's width.
+        with_targets: usize,
+        /// The target block, such as `a label in the last column`.
+        targets: String,
+        /// Fields in the row.
+        found: usize,
+    },
     /// Options that cannot describe any file.
     #[error("{}: {reason}", path.display())]
     Options {
@@ -236,6 +258,24 @@ pub enum DataError {
         offset: u64,
         /// `count`, `rows` or `columns`.
         field: &'static str,
+    },
+    /// An IDX images file, loaded as inputs alone, whose images have another number of
+    /// pixels than the inputs wanted.
+    #[error(
+        "{}, bytes 8-15 (rows, columns): expected images of {inputs} pixels, one per input; \
+         found {rows}×{columns} = {} pixels",
+        path.display(),
+        rows.saturating_mul(*columns)
+    )]
+    IdxInputs {
+        /// The images file.
+        path: PathBuf,
+        /// The images' rows.
+        rows: u64,
+        /// The images' columns.
+        columns: u64,
+        /// The inputs wanted.
+        inputs: usize,
     },
     /// A file shorter than its header or its header's declared sizes.
     #[error(

@@ -463,23 +463,8 @@ fn load_pair<F: NdFloat>(
         }
     };
 
-    // Within the limit, so within usize.
-    let n_rows = values.len();
-    let width = usize::try_from(pixels).unwrap_or(usize::MAX);
-    // A table, so the loop below is a lookup per pixel rather than a conversion.
-    let table: [F; 256] = std::array::from_fn(|v| cast(v as f64));
-    let mut inputs: Vec<F> = match images.content_len() {
-        // The file's size matched the header: reserve all of it at once.
-        Some(_) => Vec::with_capacity(n_rows.checked_mul(width).unwrap_or(0)),
-        // A stream may end early: grow with what arrives.
-        None => Vec::new(),
-    };
-    read_body(&mut images, &image_header, Kind::Images, "pixels", |b| {
-        inputs.extend(b.iter().map(|&p| table[usize::from(p)]))
-    })?;
-    let inputs = Array2::from_shape_vec((n_rows, width), inputs)
-        .unwrap_or_else(|_| Array2::zeros((0, width)));
-    let mut targets = Array2::zeros((n_rows, classes));
+    let inputs = read_pixels(&mut images, &image_header)?;
+    let mut targets = Array2::zeros((inputs.nrows(), classes));
     for (mut row, &label) in targets.rows_mut().into_iter().zip(&values) {
         if let Some(v) = row.get_mut(usize::from(label)) {
             *v = F::one();
@@ -488,6 +473,54 @@ fn load_pair<F: NdFloat>(
     let dataset = Dataset::new(inputs, targets)
         .map_err(|error| DataError::Dataset { path: images.path.clone(), error })?;
     Ok(Loaded { dataset, classes: Some(classes) })
+}
+
+/// The pixels of an images file whose header is read and checked against the memory
+/// limit, as an `n × (rows · columns)` matrix.
+fn read_pixels<F: NdFloat>(images: &mut Source, header: &Header) -> Result<Array2<F>, DataError> {
+    // Within the memory limit, so within usize.
+    let n_rows = usize::try_from(header.count()).unwrap_or(usize::MAX);
+    let width = usize::try_from(header.dims.iter().skip(1).product::<u64>()).unwrap_or(usize::MAX);
+    // A table, so the loop below is a lookup per pixel rather than a conversion.
+    let table: [F; 256] = std::array::from_fn(|v| cast(v as f64));
+    let mut inputs: Vec<F> = match images.content_len() {
+        // The file's size matched the header: reserve all of it at once.
+        Some(_) => Vec::with_capacity(n_rows.checked_mul(width).unwrap_or(0)),
+        // A stream may end early: grow with what arrives.
+        None => Vec::new(),
+    };
+    read_body(images, header, Kind::Images, "pixels", |b| {
+        inputs.extend(b.iter().map(|&p| table[usize::from(p)]))
+    })?;
+    // The body was read whole, `n_rows · width` pixels, so the shape always fits.
+    Ok(Array2::from_shape_vec((n_rows, width), inputs)
+        .unwrap_or_else(|_| Array2::zeros((0, width))))
+}
+
+/// The pixels of an IDX images file alone, no labels read, `n × (rows · columns)`, for a
+/// model of `inputs` inputs: the header's checks of [`load_idx`], then images of another
+/// size than `inputs` pixels are refused, then data over `memory_limit`, all before the
+/// pixels are read.
+pub(super) fn load_idx_images<F: NdFloat>(
+    path: &Path,
+    inputs: usize,
+    memory_limit: u64,
+) -> Result<Array2<F>, DataError> {
+    let mut source = Source::open(path)?;
+    let header = read_header(&mut source, Kind::Images)?;
+    // Three dimensions, as `read_header` checked.
+    let dim = |i: usize| header.dims.get(i).copied().unwrap_or(0);
+    let (n, rows, columns) = (dim(0), dim(1), dim(2));
+    if product(&[rows, columns]) != Some(inputs as u64) {
+        return Err(DataError::IdxInputs { path: path.to_owned(), rows, columns, inputs });
+    }
+    check_budget(
+        path,
+        || header.declared(Kind::Images),
+        product(&[n, inputs as u64, size_of::<F>() as u64]),
+        memory_limit,
+    )?;
+    read_pixels(&mut source, &header)
 }
 
 /// Whether `header` holds the magic number of some IDX file (two zero bytes, then a

@@ -10,6 +10,9 @@
 //!   `n × rows × columns` unsigned bytes) and a labels file beside it
 //!   (`X-labels-idx1-ubyte`, magic `0x00000801`, `n` unsigned bytes). The inputs are the
 //!   raw pixels, `n × (rows · columns)`, 0 to 255; the targets are the labels one-hot.
+//! - **Inputs alone** ([`load_inputs`]), for prediction: an IDX images file without its
+//!   labels, or a CSV file whose rows hold a model's inputs with the label or target
+//!   columns or without them; the result is the `n × inputs` matrix.
 //!
 //! A file is read through gzip when its first two bytes are gzip's magic bytes `1f 8b`,
 //! whatever its name, so `train.csv.gz` and `train-images-idx3-ubyte.gz` just work.
@@ -62,6 +65,8 @@ mod budget;
 mod csv;
 mod error;
 mod idx;
+mod inputs;
+mod lines;
 mod loaded;
 mod open;
 mod save;
@@ -74,4 +79,5 @@ pub use idx::{
     IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxOptions, idx_labels_path, load_idx, load_idx_files,
     write_idx_images, write_idx_labels,
 };
+pub use inputs::load_inputs;
 pub use loaded::Loaded;
