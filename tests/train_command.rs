@@ -110,6 +110,19 @@ fn train_saves_a_model_that_eval_and_predict_use() {
         .filter(|(i, line)| line.split('\t').next() == Some(&(i % 3).to_string()))
         .count();
     assert!(right > 270, "{right} of 300 predicted right");
+
+    // The same samples without their label column: the same predictions.
+    let unlabelled = dir.path().join("unlabelled.csv");
+    let inputs: String = fs::read_to_string(&data)
+        .unwrap()
+        .lines()
+        .map(|line| line.rsplit_once(',').unwrap().0.to_owned() + "\n")
+        .collect();
+    fs::write(&unlabelled, inputs).unwrap();
+    let out =
+        nn(&["predict", "--model", model.to_str().unwrap(), "--data", unlabelled.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), stdout);
     // Each line: the class, a tab, then three probabilities that sum to 1.
     let sum: f64 =
         lines[0].split('\t').nth(1).unwrap().split(' ').map(|p| p.parse::<f64>().unwrap()).sum();

@@ -96,17 +96,23 @@ pub fn check_model_fits<F: ndarray::NdFloat>(
     ))
 }
 
-/// The inputs of a data file for `model`, normalised as the model was trained.
+/// The inputs of a data file for `model`: a CSV file with or without its label column, or
+/// an IDX images file alone. The model's normalisation is applied by `Model::predict`.
 ///
 /// # Errors
-/// The loader's errors; [`CommandError::Setting`] if the width is not the model's.
+/// The loader's errors, naming the file and saying which widths it accepts.
 pub fn load_inputs<F: ndarray::NdFloat>(
     flags: &DataFlags,
     path: &Path,
     model: &nn_net::Model<F>,
 ) -> Result<ndarray::Array2<F>, CommandError> {
-    let classes = (model.mlp.outputs() > 1).then_some(model.mlp.outputs());
-    let data = flags.load::<F>(path, classes)?.dataset;
-    check_model_fits(model, data.input_width(), path)?;
-    Ok(data.into_parts().0)
+    if flags.limit == Some(0) {
+        return Err(CommandError::setting("limit", "at least 1", "0"));
+    }
+    let inputs =
+        nn_net::data::load_inputs::<F>(path, &flags.csv_options(None), model.mlp.inputs())?;
+    Ok(match flags.limit {
+        Some(limit) if limit < inputs.nrows() => inputs.slice(ndarray::s![..limit, ..]).to_owned(),
+        _ => inputs,
+    })
 }
