@@ -73,22 +73,10 @@ fn main() -> ExitCode {
             })
             .map_err(|e| e.to_string()),
         Some(Command::Train(options)) => commands::train::run(&options)
-            .map(|report| {
-                if options.json {
-                    println!("{}", serde_json::to_string(&report).unwrap_or_default());
-                } else {
-                    print!("{report}");
-                }
-            })
+            .map(|r| print_report(&r, options.json))
             .map_err(|e| e.to_string()),
         Some(Command::Eval(options)) => commands::eval::run(&options)
-            .map(|report| {
-                if options.json {
-                    println!("{}", serde_json::to_string(&report).unwrap_or_default());
-                } else {
-                    print!("{report}");
-                }
-            })
+            .map(|r| print_report(&r, options.json))
             .map_err(|e| e.to_string()),
         Some(Command::Predict(options)) => {
             commands::predict::run(&options, &mut std::io::stdout().lock())
@@ -101,6 +89,15 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A summary as text, or as one JSON object with `--json`.
+fn print_report<R: std::fmt::Display + serde::Serialize>(report: &R, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(report).unwrap_or_default());
+    } else {
+        print!("{report}");
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array1, Array2, NdFloat};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, NdFloat};
 use serde::{Deserialize, Serialize};
 
 use crate::model_file::{Tensor, TensorData, TensorFile};
@@ -378,26 +378,22 @@ impl SavedEpoch {
 }
 
 fn put_mlp<F: NdFloat>(file: &mut TensorFile, prefix: &str, mlp: &Mlp<F>) {
-    for (i, layer) in mlp.layers().iter().enumerate() {
-        put(
-            file,
-            format!("{prefix}layers.{i}.weight"),
-            layer.w().shape(),
-            layer.w().iter().copied(),
-        );
-        put(file, format!("{prefix}layers.{i}.bias"), layer.b().shape(), layer.b().iter().copied());
-    }
+    put_layers(file, prefix, mlp.layers().iter().map(|l| (l.w(), l.b())));
 }
 
 fn put_gradient<F: NdFloat>(file: &mut TensorFile, prefix: &str, gradient: &Gradient<F>) {
-    for (i, layer) in gradient.layers().iter().enumerate() {
-        put(
-            file,
-            format!("{prefix}layers.{i}.weight"),
-            layer.w().shape(),
-            layer.w().iter().copied(),
-        );
-        put(file, format!("{prefix}layers.{i}.bias"), layer.b().shape(), layer.b().iter().copied());
+    put_layers(file, prefix, gradient.layers().iter().map(|l| (l.w(), l.b())));
+}
+
+/// `{prefix}layers.{i}.weight` and `.bias` for each layer's pair of weights and biases.
+fn put_layers<'a, F: NdFloat>(
+    file: &mut TensorFile,
+    prefix: &str,
+    layers: impl Iterator<Item = (ArrayView2<'a, F>, ArrayView1<'a, F>)>,
+) {
+    for (i, (w, b)) in layers.enumerate() {
+        put(file, format!("{prefix}layers.{i}.weight"), w.shape(), w.iter().copied());
+        put(file, format!("{prefix}layers.{i}.bias"), b.shape(), b.iter().copied());
     }
 }
 
