@@ -136,7 +136,7 @@ impl Checkpoint {
         metadata.insert("history".into(), json(&history)?);
         if let Some(best) = &run.best {
             metadata.insert("best_epoch".into(), best.epoch.to_string());
-            metadata.insert("best_cost".into(), json(&to_f64(best.cost))?);
+            metadata.insert("best_cost".into(), Exact(to_f64(best.cost)).to_string());
         }
         file.metadata = metadata;
         file.save(self.path()).map_err(|e| NetError::Checkpoint { reason: e.to_string() })
@@ -214,7 +214,7 @@ impl Checkpoint {
                 let epoch = epoch.parse().map_err(|_| {
                     fail(format!("best_epoch: expected a whole number; found {epoch:?}"))
                 })?;
-                let cost: f64 = serde_json::from_str(&meta(&file, "best_cost")?)
+                let cost = Exact::parse(&meta(&file, "best_cost")?)
                     .map_err(|e| fail(format!("best_cost: {e}")))?;
                 let mlp =
                     take_mlp(&mut file, "best.", &architecture, &activations).map_err(&fail)?;
@@ -337,42 +337,79 @@ fn parse_optimizer<F: NdFloat>(text: &str) -> Result<Optimizer<F>, String> {
     Ok(optimizer)
 }
 
-/// One epoch of the history, in `f64` (exact for `f32` and `f64`).
+/// One epoch of the history, in `f64` (exact for `f32` and `f64`), each number [`Exact`].
 #[derive(Serialize, Deserialize)]
 struct SavedEpoch {
     epoch: usize,
-    train_cost: f64,
-    validation_cost: Option<f64>,
-    validation_accuracy: Option<f64>,
+    train_cost: Exact,
+    validation_cost: Option<Exact>,
+    validation_accuracy: Option<Exact>,
     validation_samples: Option<usize>,
-    rate: f64,
-    seconds: f64,
+    rate: Exact,
+    seconds: Exact,
+}
+
+/// A float written in the metadata as the text Rust prints for it (`{:?}`, the shortest
+/// that reads back to the same bits; `NaN`, `inf`, `-inf`), a JSON string inside the
+/// history, and read back by Rust's correctly rounded parser.
+///
+/// Not a JSON number: `serde_json` reads numbers to the nearest bit only with its
+/// `float_roundtrip` feature (without it about one `f64` in ten comes back one unit in the
+/// last place off, which would break the history's bits and could move early stopping's
+/// comparisons after a resume), and JSON has no NaN or infinity (a validation cost that
+/// overflowed would be written as `null` and read back as no validation at all).
+#[derive(Clone, Copy)]
+struct Exact(f64);
+
+impl Exact {
+    fn parse(text: &str) -> Result<f64, String> {
+        text.parse().map_err(|_| format!("expected a number; found {text:?}"))
+    }
+}
+
+impl std::fmt::Display for Exact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl Serialize for Exact {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Exact {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Exact::parse(&text).map(Exact).map_err(serde::de::Error::custom)
+    }
 }
 
 impl SavedEpoch {
     fn from_record<F: NdFloat>(r: &EpochRecord<F>) -> Self {
         SavedEpoch {
             epoch: r.epoch,
-            train_cost: to_f64(r.train_cost),
-            validation_cost: r.validation.map(|m| to_f64(m.cost)),
-            validation_accuracy: r.validation.and_then(|m| m.accuracy),
+            train_cost: Exact(to_f64(r.train_cost)),
+            validation_cost: r.validation.map(|m| Exact(to_f64(m.cost))),
+            validation_accuracy: r.validation.and_then(|m| m.accuracy.map(Exact)),
             validation_samples: r.validation.map(|m| m.samples),
-            rate: to_f64(r.rate),
-            seconds: r.seconds,
+            rate: Exact(to_f64(r.rate)),
+            seconds: Exact(r.seconds),
         }
     }
 
     fn to_record<F: NdFloat>(&self) -> EpochRecord<F> {
         EpochRecord {
             epoch: self.epoch,
-            train_cost: from_f64(self.train_cost),
+            train_cost: from_f64(self.train_cost.0),
             validation: self.validation_cost.map(|cost| Metrics {
-                cost: from_f64(cost),
-                accuracy: self.validation_accuracy,
+                cost: from_f64(cost.0),
+                accuracy: self.validation_accuracy.map(|a| a.0),
                 samples: self.validation_samples.unwrap_or(0),
             }),
-            rate: from_f64(self.rate),
-            seconds: self.seconds,
+            rate: from_f64(self.rate.0),
+            seconds: self.seconds.0,
         }
     }
 }
