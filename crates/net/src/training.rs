@@ -150,7 +150,9 @@ impl<'a, F: NdFloat> Training<'a, F> {
 
     /// Continues the run a checkpoint saved: the network, the optimizer's state, the
     /// epoch, the history and the early-stopping state are taken from it, and the run ends
-    /// with the same bits as the same run left uninterrupted.
+    /// with the same bits as the same run left uninterrupted. The checkpoint of a run that
+    /// early stopping ended (its last save) resumes to no further epochs, unless the
+    /// patience is now longer.
     pub fn resume(mut self, state: TrainingState<F>) -> Self {
         self.resume = Some(state);
         self
@@ -221,6 +223,13 @@ impl<'a, F: NdFloat> Training<'a, F> {
         let count = batches.count();
         let mut stopped_early = false;
         while state.next_epoch < config.epochs {
+            // Resumed from the checkpoint of a run that early stopping ended: it stays ended.
+            if let Some(stopping) = self.early_stopping
+                && state.stale_epochs >= stopping.patience
+            {
+                stopped_early = true;
+                break;
+            }
             let epoch = state.next_epoch;
             let at_epoch = |e: NetError| match e {
                 NetError::Diverged { what, .. } => NetError::Diverged { epoch, what },
