@@ -1,7 +1,7 @@
 //! Checkpoints: everything a training run needs to continue exactly where it stood, in one
 //! safetensors file written atomically.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2, NdFloat};
@@ -41,11 +41,12 @@ pub struct TrainingState<F> {
 /// A checkpoint holds the parameters, the optimizer's buffers and step count, the best
 /// parameters of early stopping, the epoch to run next and the history, and the settings
 /// the run was made with. A resumed run ([`Training::resume`](crate::Training::resume))
-/// must have the same settings (architecture, activations, loss, optimizer, rate,
-/// schedule, weight decay, clipping, batch size, seed, chunking, float type) and then ends
-/// with the same parameters, to the bit, as the run left uninterrupted; it may ask for more
-/// epochs than the original (with the cosine schedule, whose rates depend on the number of
-/// epochs, the rates then differ from the original run's).
+/// must have the same settings (architecture, activations, loss, gradient method,
+/// optimizer, rate, schedule, weight decay, clipping, batch size, seed, chunking, float
+/// type) and then ends with the same parameters, to the bit, as the run left
+/// uninterrupted; it may ask for more epochs than the original (with the cosine schedule,
+/// whose rates depend on the number of epochs, the rates then differ from the original
+/// run's).
 ///
 /// ```
 /// use std::ops::ControlFlow;
@@ -189,6 +190,14 @@ impl Checkpoint {
             .map(|name| name.parse::<Activation>().map_err(|e| fail(format!("activations: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
         let mlp = take_mlp(&mut file, "", &architecture, &activations).map_err(&fail)?;
+        // Every setting a run has (their names do not depend on the values), and no other.
+        let names = self::settings(&mlp, &TrainConfig::<F>::default());
+        if let Some(name) = names.keys().find(|name| !settings.contains_key(*name)) {
+            return Err(fail(format!("missing setting {name:?}")));
+        }
+        if let Some(name) = settings.keys().find(|name| !names.contains_key(*name)) {
+            return Err(fail(format!("unexpected setting {name:?}")));
+        }
         let number = |key: &str| -> Result<usize, NetError> {
             let text = meta(&file, key)?;
             text.parse()
@@ -243,20 +252,23 @@ impl Checkpoint {
 }
 
 impl<F: NdFloat> TrainingState<F> {
-    /// Checks that this state can continue a run of `mlp`'s shape with `config`: every
-    /// saved setting must be the run's.
+    /// Checks that this state can continue a run of `mlp`'s shape with `config`: the saved
+    /// settings must be the run's, every one of them (a setting missing on either side is
+    /// `nothing` there, so a state whose settings were taken out is refused, not trusted).
     pub(crate) fn check_belongs(
         &self,
         mlp: &Mlp<F>,
         config: &TrainConfig<F>,
     ) -> Result<(), NetError> {
         let now = settings(mlp, config);
-        for (key, saved) in &self.settings {
+        let names: BTreeSet<&String> = now.keys().chain(self.settings.keys()).collect();
+        for key in names {
+            let saved = self.settings.get(key).map_or("nothing", String::as_str);
             let found = now.get(key).map_or("nothing", String::as_str);
             if found != saved {
                 return Err(NetError::CheckpointMismatch {
                     setting: key.clone(),
-                    saved: saved.clone(),
+                    saved: saved.to_owned(),
                     found: found.to_owned(),
                 });
             }
@@ -282,6 +294,7 @@ fn settings<F: NdFloat>(mlp: &Mlp<F>, config: &TrainConfig<F>) -> BTreeMap<Strin
         ("batch_size".to_owned(), format!("{:?}", config.batch_size)),
         ("seed".to_owned(), config.seed.to_string()),
         ("chunk_rows".to_owned(), config.chunking.rows.to_string()),
+        ("chunk_min_work".to_owned(), config.chunking.min_work.to_string()),
         ("method".to_owned(), format!("{:?}", config.method)),
     ])
 }
