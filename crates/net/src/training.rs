@@ -276,7 +276,9 @@ impl<'a, F: NdFloat> Training<'a, F> {
             }
             let progress =
                 Progress { epoch, epochs: config.epochs, cost: train_cost, record: &record, mlp };
-            if stop || on_epoch(&progress).is_break() {
+            // The callback sees every epoch run, the one early stopping ends on included.
+            let broken = on_epoch(&progress).is_break();
+            if stop || broken {
                 stopped_early = state.next_epoch < config.epochs;
                 break;
             }
