@@ -35,8 +35,9 @@ pub struct TrainingState<F> {
 }
 
 /// Where and how often a run saves its checkpoint: `dir/checkpoint.safetensors`, replaced
-/// atomically (a temporary file, then a rename) every `every` epochs and after the last,
-/// so the file on disk is always one whole checkpoint, never a partial one.
+/// atomically (a temporary file, then a rename) every `every` epochs and after the run's
+/// last (the one early stopping ends on, if it does), so the file on disk is always one
+/// whole checkpoint, never a partial one.
 ///
 /// A checkpoint holds the parameters, the optimizer's buffers and step count, the best
 /// parameters of early stopping, the epoch to run next and the history, and the settings

@@ -142,7 +142,10 @@ impl<'a, F: NdFloat> Training<'a, F> {
         self
     }
 
-    /// Saves a checkpoint into `dir` every `every` epochs and after the last one.
+    /// Saves a checkpoint into `dir` every `every` epochs and after the run's last epoch,
+    /// whether the epochs ran out or early stopping ended it. A run that `on_epoch` stops
+    /// keeps its last save (the one of the last multiple of `every`): the save of an epoch
+    /// comes before its callback.
     pub fn checkpoints(mut self, dir: impl Into<PathBuf>, every: usize) -> Self {
         self.checkpoints = Some((dir.into(), every));
         self
@@ -171,10 +174,13 @@ impl<'a, F: NdFloat> Training<'a, F> {
     /// # Errors
     /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
     /// network; the settings' errors ([`NetError::InvalidRate`], …);
-    /// [`NetError::EarlyStoppingWithoutValidation`]; a checkpoint that does not belong to
-    /// this run or cannot be written; [`NetError::Diverged`], naming the epoch, if the cost,
-    /// the gradient or an updated parameter stops being finite: the parameters are then the
-    /// last finite ones, those from before that step.
+    /// [`NetError::EarlyStoppingWithoutValidation`] or [`NetError::InvalidPatience`];
+    /// [`NetError::InvalidCheckpointEvery`] for checkpoints every 0 epochs;
+    /// [`NetError::CheckpointMismatch`] for a resumed state saved with other settings,
+    /// [`NetError::Checkpoint`] for a checkpoint that cannot be written;
+    /// [`NetError::Diverged`], naming the epoch, if the cost, the gradient or an updated
+    /// parameter stops being finite: the parameters are then the last finite ones, those
+    /// from before that step.
     pub fn run(
         mut self,
         mlp: &mut Mlp<F>,
