@@ -806,14 +806,24 @@ fn non_finite_or_impossible_numbers_in_a_checkpoint_are_refused() {
 }
 
 #[test]
-fn checkpoints_every_zero_epochs_are_refused() {
+fn checkpoints_every_zero_epochs_or_into_a_file_are_refused_before_training() {
     let (data, _) = problem::<f64>();
     let dir = tempfile::tempdir().unwrap();
     let config = TrainConfig { epochs: 2, ..TrainConfig::default() };
-    let e = Training::new(&config).checkpoints(dir.path(), 0).run(&mut net(1), &data, go);
+    let start = net::<f64>(1);
+    let mut mlp = start.clone();
+    let e = Training::new(&config).checkpoints(dir.path(), 0).run(&mut mlp, &data, go);
     assert_eq!(e.unwrap_err(), NetError::InvalidCheckpointEvery);
     assert_eq!(Checkpoint::new(dir.path(), 0).unwrap_err(), NetError::InvalidCheckpointEvery);
     assert!(entries(dir.path()).is_empty());
+
+    // A directory that cannot be made: named, and nothing trained.
+    let file = dir.path().join("taken");
+    fs::write(&file, b"not a directory").unwrap();
+    let e = Training::new(&config).checkpoints(&file, 1).run(&mut mlp, &data, go).unwrap_err();
+    let NetError::Checkpoint { reason } = &e else { panic!("expected a checkpoint error: {e:?}") };
+    assert!(reason.contains(&file.display().to_string()), "{reason}");
+    assert_eq!(mlp, start);
 }
 
 #[test]
