@@ -1,7 +1,7 @@
 //! Checkpoints: everything a training run needs to continue exactly where it stood, in one
 //! safetensors file written atomically.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, NdFloat};
@@ -35,17 +35,19 @@ pub struct TrainingState<F> {
 }
 
 /// Where and how often a run saves its checkpoint: `dir/checkpoint.safetensors`, replaced
-/// atomically (a temporary file, then a rename) every `every` epochs and after the last,
-/// so the file on disk is always one whole checkpoint, never a partial one.
+/// atomically (a temporary file, then a rename) every `every` epochs and after the run's
+/// last (the one early stopping ends on, if it does), so the file on disk is always one
+/// whole checkpoint, never a partial one.
 ///
 /// A checkpoint holds the parameters, the optimizer's buffers and step count, the best
 /// parameters of early stopping, the epoch to run next and the history, and the settings
 /// the run was made with. A resumed run ([`Training::resume`](crate::Training::resume))
-/// must have the same settings (architecture, activations, loss, optimizer, rate,
-/// schedule, weight decay, clipping, batch size, seed, chunking, float type) and then ends
-/// with the same parameters, to the bit, as the run left uninterrupted; it may ask for more
-/// epochs than the original (with the cosine schedule, whose rates depend on the number of
-/// epochs, the rates then differ from the original run's).
+/// must have the same settings (architecture, activations, loss, gradient method,
+/// optimizer, rate, schedule, weight decay, clipping, batch size, seed, chunking, float
+/// type) and then ends with the same parameters, to the bit, as the run left
+/// uninterrupted; it may ask for more epochs than the original (with the cosine schedule,
+/// whose rates depend on the number of epochs, the rates then differ from the original
+/// run's).
 ///
 /// ```
 /// use std::ops::ControlFlow;
@@ -136,7 +138,7 @@ impl Checkpoint {
         metadata.insert("history".into(), json(&history)?);
         if let Some(best) = &run.best {
             metadata.insert("best_epoch".into(), best.epoch.to_string());
-            metadata.insert("best_cost".into(), json(&to_f64(best.cost))?);
+            metadata.insert("best_cost".into(), Exact(to_f64(best.cost)).to_string());
         }
         file.metadata = metadata;
         file.save(self.path()).map_err(|e| NetError::Checkpoint { reason: e.to_string() })
@@ -189,6 +191,14 @@ impl Checkpoint {
             .map(|name| name.parse::<Activation>().map_err(|e| fail(format!("activations: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
         let mlp = take_mlp(&mut file, "", &architecture, &activations).map_err(&fail)?;
+        // Every setting a run has (their names do not depend on the values), and no other.
+        let names = self::settings(&mlp, &TrainConfig::<F>::default());
+        if let Some(name) = names.keys().find(|name| !settings.contains_key(*name)) {
+            return Err(fail(format!("missing setting {name:?}")));
+        }
+        if let Some(name) = settings.keys().find(|name| !names.contains_key(*name)) {
+            return Err(fail(format!("unexpected setting {name:?}")));
+        }
         let number = |key: &str| -> Result<usize, NetError> {
             let text = meta(&file, key)?;
             text.parse()
@@ -214,7 +224,7 @@ impl Checkpoint {
                 let epoch = epoch.parse().map_err(|_| {
                     fail(format!("best_epoch: expected a whole number; found {epoch:?}"))
                 })?;
-                let cost: f64 = serde_json::from_str(&meta(&file, "best_cost")?)
+                let cost = Exact::parse(&meta(&file, "best_cost")?)
                     .map_err(|e| fail(format!("best_cost: {e}")))?;
                 let mlp =
                     take_mlp(&mut file, "best.", &architecture, &activations).map_err(&fail)?;
@@ -243,20 +253,23 @@ impl Checkpoint {
 }
 
 impl<F: NdFloat> TrainingState<F> {
-    /// Checks that this state can continue a run of `mlp`'s shape with `config`: every
-    /// saved setting must be the run's.
+    /// Checks that this state can continue a run of `mlp`'s shape with `config`: the saved
+    /// settings must be the run's, every one of them (a setting missing on either side is
+    /// `nothing` there, so a state whose settings were taken out is refused, not trusted).
     pub(crate) fn check_belongs(
         &self,
         mlp: &Mlp<F>,
         config: &TrainConfig<F>,
     ) -> Result<(), NetError> {
         let now = settings(mlp, config);
-        for (key, saved) in &self.settings {
+        let names: BTreeSet<&String> = now.keys().chain(self.settings.keys()).collect();
+        for key in names {
+            let saved = self.settings.get(key).map_or("nothing", String::as_str);
             let found = now.get(key).map_or("nothing", String::as_str);
             if found != saved {
                 return Err(NetError::CheckpointMismatch {
                     setting: key.clone(),
-                    saved: saved.clone(),
+                    saved: saved.to_owned(),
                     found: found.to_owned(),
                 });
             }
@@ -282,6 +295,7 @@ fn settings<F: NdFloat>(mlp: &Mlp<F>, config: &TrainConfig<F>) -> BTreeMap<Strin
         ("batch_size".to_owned(), format!("{:?}", config.batch_size)),
         ("seed".to_owned(), config.seed.to_string()),
         ("chunk_rows".to_owned(), config.chunking.rows.to_string()),
+        ("chunk_min_work".to_owned(), config.chunking.min_work.to_string()),
         ("method".to_owned(), format!("{:?}", config.method)),
     ])
 }
@@ -337,42 +351,79 @@ fn parse_optimizer<F: NdFloat>(text: &str) -> Result<Optimizer<F>, String> {
     Ok(optimizer)
 }
 
-/// One epoch of the history, in `f64` (exact for `f32` and `f64`).
+/// One epoch of the history, in `f64` (exact for `f32` and `f64`), each number [`Exact`].
 #[derive(Serialize, Deserialize)]
 struct SavedEpoch {
     epoch: usize,
-    train_cost: f64,
-    validation_cost: Option<f64>,
-    validation_accuracy: Option<f64>,
+    train_cost: Exact,
+    validation_cost: Option<Exact>,
+    validation_accuracy: Option<Exact>,
     validation_samples: Option<usize>,
-    rate: f64,
-    seconds: f64,
+    rate: Exact,
+    seconds: Exact,
+}
+
+/// A float written in the metadata as the text Rust prints for it (`{:?}`, the shortest
+/// that reads back to the same bits; `NaN`, `inf`, `-inf`), a JSON string inside the
+/// history, and read back by Rust's correctly rounded parser.
+///
+/// Not a JSON number: `serde_json` reads numbers to the nearest bit only with its
+/// `float_roundtrip` feature (without it about one `f64` in ten comes back one unit in the
+/// last place off, which would break the history's bits and could move early stopping's
+/// comparisons after a resume), and JSON has no NaN or infinity (a validation cost that
+/// overflowed would be written as `null` and read back as no validation at all).
+#[derive(Clone, Copy)]
+struct Exact(f64);
+
+impl Exact {
+    fn parse(text: &str) -> Result<f64, String> {
+        text.parse().map_err(|_| format!("expected a number; found {text:?}"))
+    }
+}
+
+impl std::fmt::Display for Exact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl Serialize for Exact {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Exact {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Exact::parse(&text).map(Exact).map_err(serde::de::Error::custom)
+    }
 }
 
 impl SavedEpoch {
     fn from_record<F: NdFloat>(r: &EpochRecord<F>) -> Self {
         SavedEpoch {
             epoch: r.epoch,
-            train_cost: to_f64(r.train_cost),
-            validation_cost: r.validation.map(|m| to_f64(m.cost)),
-            validation_accuracy: r.validation.and_then(|m| m.accuracy),
+            train_cost: Exact(to_f64(r.train_cost)),
+            validation_cost: r.validation.map(|m| Exact(to_f64(m.cost))),
+            validation_accuracy: r.validation.and_then(|m| m.accuracy.map(Exact)),
             validation_samples: r.validation.map(|m| m.samples),
-            rate: to_f64(r.rate),
-            seconds: r.seconds,
+            rate: Exact(to_f64(r.rate)),
+            seconds: Exact(r.seconds),
         }
     }
 
     fn to_record<F: NdFloat>(&self) -> EpochRecord<F> {
         EpochRecord {
             epoch: self.epoch,
-            train_cost: from_f64(self.train_cost),
+            train_cost: from_f64(self.train_cost.0),
             validation: self.validation_cost.map(|cost| Metrics {
-                cost: from_f64(cost),
-                accuracy: self.validation_accuracy,
+                cost: from_f64(cost.0),
+                accuracy: self.validation_accuracy.map(|a| a.0),
                 samples: self.validation_samples.unwrap_or(0),
             }),
-            rate: from_f64(self.rate),
-            seconds: self.seconds,
+            rate: from_f64(self.rate.0),
+            seconds: self.seconds.0,
         }
     }
 }

@@ -142,7 +142,10 @@ impl<'a, F: NdFloat> Training<'a, F> {
         self
     }
 
-    /// Saves a checkpoint into `dir` every `every` epochs and after the last one.
+    /// Saves a checkpoint into `dir` every `every` epochs and after the run's last epoch,
+    /// whether the epochs ran out or early stopping ended it. A run that `on_epoch` stops
+    /// keeps its last save (the one of the last multiple of `every`): the save of an epoch
+    /// comes before its callback.
     pub fn checkpoints(mut self, dir: impl Into<PathBuf>, every: usize) -> Self {
         self.checkpoints = Some((dir.into(), every));
         self
@@ -150,7 +153,9 @@ impl<'a, F: NdFloat> Training<'a, F> {
 
     /// Continues the run a checkpoint saved: the network, the optimizer's state, the
     /// epoch, the history and the early-stopping state are taken from it, and the run ends
-    /// with the same bits as the same run left uninterrupted.
+    /// with the same bits as the same run left uninterrupted. The checkpoint of a run that
+    /// early stopping ended (its last save) resumes to no further epochs, unless the
+    /// patience is now longer.
     pub fn resume(mut self, state: TrainingState<F>) -> Self {
         self.resume = Some(state);
         self
@@ -169,10 +174,13 @@ impl<'a, F: NdFloat> Training<'a, F> {
     /// # Errors
     /// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit the
     /// network; the settings' errors ([`NetError::InvalidRate`], …);
-    /// [`NetError::EarlyStoppingWithoutValidation`]; a checkpoint that does not belong to
-    /// this run or cannot be written; [`NetError::Diverged`], naming the epoch, if the cost,
-    /// the gradient or an updated parameter stops being finite: the parameters are then the
-    /// last finite ones, those from before that step.
+    /// [`NetError::EarlyStoppingWithoutValidation`] or [`NetError::InvalidPatience`];
+    /// [`NetError::InvalidCheckpointEvery`] for checkpoints every 0 epochs;
+    /// [`NetError::CheckpointMismatch`] for a resumed state saved with other settings,
+    /// [`NetError::Checkpoint`] for a checkpoint that cannot be written;
+    /// [`NetError::Diverged`], naming the epoch, if the cost, the gradient or an updated
+    /// parameter stops being finite: the parameters are then the last finite ones, those
+    /// from before that step.
     pub fn run(
         mut self,
         mlp: &mut Mlp<F>,
@@ -221,6 +229,13 @@ impl<'a, F: NdFloat> Training<'a, F> {
         let count = batches.count();
         let mut stopped_early = false;
         while state.next_epoch < config.epochs {
+            // Resumed from the checkpoint of a run that early stopping ended: it stays ended.
+            if let Some(stopping) = self.early_stopping
+                && state.stale_epochs >= stopping.patience
+            {
+                stopped_early = true;
+                break;
+            }
             let epoch = state.next_epoch;
             let at_epoch = |e: NetError| match e {
                 NetError::Diverged { what, .. } => NetError::Diverged { epoch, what },
@@ -267,7 +282,9 @@ impl<'a, F: NdFloat> Training<'a, F> {
             }
             let progress =
                 Progress { epoch, epochs: config.epochs, cost: train_cost, record: &record, mlp };
-            if stop || on_epoch(&progress).is_break() {
+            // The callback sees every epoch run, the one early stopping ends on included.
+            let broken = on_epoch(&progress).is_break();
+            if stop || broken {
                 stopped_early = state.next_epoch < config.epochs;
                 break;
             }
