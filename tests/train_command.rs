@@ -119,8 +119,13 @@ fn train_saves_a_model_that_eval_and_predict_use() {
         .map(|line| line.rsplit_once(',').unwrap().0.to_owned() + "\n")
         .collect();
     fs::write(&unlabelled, inputs).unwrap();
-    let out =
-        nn(&["predict", "--model", model.to_str().unwrap(), "--data", unlabelled.to_str().unwrap()]);
+    let out = nn(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        unlabelled.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), stdout);
     // Each line: the class, a tab, then three probabilities that sum to 1.
