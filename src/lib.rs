@@ -1,6 +1,8 @@
 //! The `nn` command's library: the notes' lessons, shared by the `nn demo` subcommands and
-//! the programs in `examples/`, the throughput benchmark behind `nn bench`, and the cost
-//! plots ([`plot`]) and progress reports ([`progress`]) of training runs.
+//! the programs in `examples/`, the throughput benchmark behind `nn bench`, the
+//! subcommands that train and use real models ([`commands`]: `nn train`, `nn eval`,
+//! `nn predict`), and the cost plots ([`plot`]) and progress reports ([`progress`]) of
+//! training runs.
 //!
 //! The engine itself is in two crates: [`nn_net`] (the network, training) and
 //! [`nn_tensor`] (the kernels). This crate adds the lessons that walk from one weight to an

@@ -23,6 +23,17 @@
 //! everything in the file checked ([`Model::save`], [`Model::load`]; the layout is in
 //! `docs/model-files.md`).
 //!
+//! # Training real models
+//!
+//! [`data`] loads CSV and IDX files (MNIST's format), gzipped or not, into a [`Dataset`];
+//! a [`Normalization`] fitted on the training set maps every set's inputs. [`Training`]
+//! runs epochs of shuffled mini-batches with any [`Optimizer`] (SGD, momentum, Nesterov,
+//! Adam, AdamW, RMSProp; weight decay, clipping) and [`Schedule`], evaluates held-out data
+//! every epoch ([`evaluate`]: cost and accuracy), stops early with a patience, and saves
+//! [`Checkpoint`]s that a later run resumes to the bit. The losses ([`Loss`]) include
+//! cross-entropy after a softmax output and binary cross-entropy after a sigmoid, both
+//! computed stably from the output's logits. `docs/training.md` walks through a run.
+//!
 //! # Threads
 //!
 //! A batch's cost and gradient are computed in chunks of a fixed number of rows
