@@ -88,6 +88,7 @@
 //! ```
 
 mod architecture;
+mod atomic_file;
 mod backprop;
 mod batch_gradient;
 mod check;

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use tempfile::NamedTempFile;
 
 use super::DataError;
 
@@ -16,25 +15,17 @@ pub(crate) fn save(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), DataError> {
-    let error = |error| DataError::Write { path: path.to_owned(), error };
-    let directory = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let file = NamedTempFile::new_in(directory).map_err(error)?;
     let gzip = path.extension().is_some_and(|e| e == "gz");
-    {
-        let mut out = BufWriter::new(file.as_file());
+    crate::atomic_file::write_atomically(path, |file| {
+        let mut out = BufWriter::new(file);
         if gzip {
             let mut encoder = GzEncoder::new(&mut out, Compression::default());
-            write(&mut encoder).map_err(error)?;
-            encoder.finish().map_err(error)?;
+            write(&mut encoder)?;
+            encoder.finish()?;
         } else {
-            write(&mut out).map_err(error)?;
+            write(&mut out)?;
         }
-        out.flush().map_err(error)?;
-    }
-    file.as_file().sync_all().map_err(error)?;
-    file.persist(path).map_err(|e| error(e.error))?;
-    Ok(())
+        out.flush()
+    })
+    .map_err(|e| DataError::Write { path: path.to_owned(), error: e.source })
 }

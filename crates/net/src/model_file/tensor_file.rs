@@ -4,7 +4,7 @@
 use std::any::TypeId;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::Path;
 
 use ndarray::NdFloat;
@@ -485,68 +485,8 @@ fn check_layout(
     Ok(())
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it, renames it over `path` and
-/// syncs the directory. The temporary file is removed on any failure (dropping a
-/// `NamedTempFile` deletes it).
+/// [`write_atomically`](crate::atomic_file::write_atomically) of `bytes`.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileErrorKind> {
-    let io = |action: String| move |source| ModelFileErrorKind::Io { action, source };
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let prefix = format!(
-        ".{}.",
-        path.file_name().map_or_else(|| "nn".into(), |name| name.to_string_lossy())
-    );
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // The mode `File::create` asks for; the process's umask applies to it as usual
-        // (tempfile's own default, 0600, would hide a saved model from other users).
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    let mut file = builder
-        .tempfile_in(dir)
-        .map_err(io(format!("create a temporary file in {} to save into", dir.display())))?;
-    let write = |file: &mut tempfile::NamedTempFile| -> io::Result<()> {
-        file.write_all(bytes)?;
-        file.flush()?;
-        // A replaced file keeps its permissions.
-        if let Ok(existing) = fs::metadata(path)
-            && existing.is_file()
-        {
-            file.as_file().set_permissions(existing.permissions())?;
-        }
-        file.as_file().sync_all()
-    };
-    write(&mut file).map_err(io(format!("write the temporary file {}", file.path().display())))?;
-    file.persist(path).map_err(|e| {
-        // `e.file` is dropped here, which deletes the temporary file.
-        ModelFileErrorKind::Io {
-            action: "rename the temporary file over it".into(),
-            source: e.error,
-        }
-    })?;
-    sync_dir(dir).map_err(io(format!("sync the directory {} after the rename", dir.display())))
-}
-
-/// Makes a rename in `dir` durable. On filesystems that cannot sync a directory the
-/// rename stands, and that is not reported as a failure.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    match fs::File::open(dir).and_then(|d| d.sync_all()) {
-        Err(e) if matches!(e.kind(), io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported) => {
-            Ok(())
-        }
-        other => other,
-    }
-}
-
-/// Directories cannot be opened as files to sync them here; the rename is left to the
-/// filesystem.
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
+    crate::atomic_file::write_atomically(path, |file| file.write_all(bytes))
+        .map_err(|e| ModelFileErrorKind::Io { action: e.action, source: e.source })
 }
