@@ -1,28 +1,17 @@
 //! `nn eval`: a saved model's cost, accuracy and confusion matrix on a data file.
 
-use std::path::PathBuf;
-
 use ndarray::NdFloat;
-use nn_net::{ConfusionMatrix, Model, confusion_matrix, evaluate};
+use nn_net::{ConfusionMatrix, Model, evaluate_with_confusion};
 use serde::Serialize;
 
-use super::{AnyModel, CommandError, DataFlags};
+use super::{AnyModel, CommandError, ModelOnData};
 
 /// The settings of `nn eval`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct Options {
-    /// The model file, as `nn train --save` wrote it.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// The data: a CSV file, or an IDX images file with its labels file beside it.
-    #[arg(long)]
-    pub data: PathBuf,
-    /// How the data file is read.
+    /// The model, the data and how to read it.
     #[command(flatten)]
-    pub flags: DataFlags,
-    /// Threads [default: every core].
-    #[arg(long)]
-    pub threads: Option<usize>,
+    pub input: ModelOnData,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -76,8 +65,8 @@ impl std::fmt::Display for Report {
 /// [`CommandError`] for an unreadable or damaged model, unreadable data, or data that does
 /// not fit the model.
 pub fn run(options: &Options) -> Result<Report, CommandError> {
-    let pool = super::pool(options.threads)?;
-    pool.install(|| match super::load_model(&options.model)? {
+    let pool = super::pool(options.input.threads)?;
+    pool.install(|| match super::load_model(&options.input.model)? {
         AnyModel::F32(model) => run_typed(options, model),
         AnyModel::F64(model) => run_typed(options, model),
     })
@@ -85,14 +74,11 @@ pub fn run(options: &Options) -> Result<Report, CommandError> {
 
 fn run_typed<F: NdFloat>(options: &Options, model: Model<F>) -> Result<Report, CommandError> {
     let classes = (model.mlp.outputs() > 1).then_some(model.mlp.outputs());
-    let mut data = options.flags.load::<F>(&options.data, classes)?.dataset;
-    super::check_model_fits(&model, data.input_width(), &options.data)?;
+    let mut data = options.input.flags.load::<F>(&options.input.data, classes)?.dataset;
+    super::check_model_fits(&model, data.input_width(), &options.input.data)?;
     data.normalize(&model.normalization)?;
-    let metrics = evaluate(&model.mlp, &data, model.loss)?;
-    let confusion = match metrics.accuracy {
-        Some(_) => Some(rows_of(&confusion_matrix(&model.mlp, &data)?)),
-        None => None,
-    };
+    let (metrics, matrix) = evaluate_with_confusion(&model.mlp, &data, model.loss)?;
+    let confusion = metrics.accuracy.map(|_| rows_of(&matrix));
     Ok(Report {
         samples: metrics.samples,
         cost: metrics.cost.to_f64().unwrap_or(f64::NAN),

@@ -4,12 +4,14 @@ mod data_flags;
 mod error;
 pub mod eval;
 mod model_flags;
+mod model_on_data;
 pub mod predict;
 pub mod train;
 
 pub use data_flags::{DataFlags, default_normalization};
 pub use error::CommandError;
 pub use model_flags::{ModelFlags, check_parses};
+pub use model_on_data::ModelOnData;
 
 use std::path::Path;
 

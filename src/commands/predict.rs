@@ -1,28 +1,18 @@
 //! `nn predict`: a saved model's outputs for every sample of a data file, one line each.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use ndarray::{Array2, NdFloat};
 use nn_net::{Loss, Model, predicted_class};
 
-use super::{AnyModel, CommandError, DataFlags};
+use super::{AnyModel, CommandError, ModelOnData};
 
 /// The settings of `nn predict`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct Options {
-    /// The model file, as `nn train --save` wrote it.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// The data: a CSV file (with or without its label column), or an IDX images file.
-    #[arg(long)]
-    pub data: PathBuf,
-    /// How the data file is read.
+    /// The model, the data and how to read it.
     #[command(flatten)]
-    pub flags: DataFlags,
-    /// Threads [default: every core].
-    #[arg(long)]
-    pub threads: Option<usize>,
+    pub input: ModelOnData,
     /// One JSON object a line (`class` and `outputs`) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -35,9 +25,9 @@ pub struct Options {
 /// [`CommandError`] for an unreadable or damaged model, unreadable data, data that does not
 /// fit the model, or an output that cannot be written.
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), CommandError> {
-    let pool = super::pool(options.threads)?;
+    let pool = super::pool(options.input.threads)?;
     // The predictions are computed in the pool; writing them needs no threads.
-    match super::load_model(&options.model)? {
+    match super::load_model(&options.input.model)? {
         AnyModel::F32(model) => {
             write_predictions(options, &pool.install(|| predict(options, &model))?, &model, out)
         }
@@ -48,7 +38,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), CommandError> {
 }
 
 fn predict<F: NdFloat>(options: &Options, model: &Model<F>) -> Result<Array2<F>, CommandError> {
-    let inputs = super::load_inputs::<F>(&options.flags, &options.data, model)?;
+    let inputs = super::load_inputs::<F>(&options.input.flags, &options.input.data, model)?;
     Ok(model.predict(&inputs)?)
 }
 

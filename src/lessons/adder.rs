@@ -216,7 +216,7 @@ pub fn run(
         .collect();
     Ok(Report {
         architecture,
-        epochs: history.costs.len(),
+        epochs: history.epochs.len(),
         cost: history.final_cost,
         correct,
         total,

@@ -51,7 +51,7 @@
 //! # let config = TrainConfig { epochs: 10, ..TrainConfig::default() };
 //! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
 //! let history = pool.install(|| train(&mut net, &data, &config))?;
-//! # assert_eq!(history.costs.len(), 10);
+//! # assert_eq!(history.epochs.len(), 10);
 //! # Ok::<(), nn_net::NetError>(())
 //! ```
 //!
@@ -129,7 +129,8 @@ pub use init::Init;
 pub use layer::Layer;
 pub use loss::Loss;
 pub use metrics::{
-    ConfusionMatrix, Metrics, confusion_matrix, evaluate, predicted_class, target_class,
+    ConfusionMatrix, Metrics, confusion_matrix, evaluate, evaluate_with_confusion, predicted_class,
+    target_class,
 };
 pub use mlp::Mlp;
 pub use model_file::{

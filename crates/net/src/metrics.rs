@@ -222,10 +222,7 @@ pub fn evaluate<F: NdFloat>(
     data: &Dataset<F>,
     loss: Loss,
 ) -> Result<Metrics<F>, NetError> {
-    let total = tally(mlp, data, loss)?;
-    let n = data.len();
-    let accuracy = (total.unclassed == 0).then(|| total.matrix.correct() as f64 / n as f64);
-    Ok(Metrics { cost: total.loss_sum / cast(n as f64), accuracy, samples: n })
+    Ok(evaluate_with_confusion(mlp, data, loss)?.0)
 }
 
 /// The confusion matrix of `mlp` on `data`: target classes against predicted ones. Rows
@@ -237,7 +234,23 @@ pub fn confusion_matrix<F: NdFloat>(
     mlp: &Mlp<F>,
     data: &Dataset<F>,
 ) -> Result<ConfusionMatrix, NetError> {
-    Ok(tally(mlp, data, Loss::default())?.matrix)
+    Ok(evaluate_with_confusion(mlp, data, Loss::default())?.1)
+}
+
+/// [`evaluate`] and [`confusion_matrix`] from one feed-forward pass over the data.
+///
+/// # Errors
+/// [`NetError::InputWidth`] or [`NetError::TargetWidth`] if the data does not fit.
+pub fn evaluate_with_confusion<F: NdFloat>(
+    mlp: &Mlp<F>,
+    data: &Dataset<F>,
+    loss: Loss,
+) -> Result<(Metrics<F>, ConfusionMatrix), NetError> {
+    let total = tally(mlp, data, loss)?;
+    let n = data.len();
+    let accuracy = (total.unclassed == 0).then(|| total.matrix.correct() as f64 / n as f64);
+    let metrics = Metrics { cost: total.loss_sum / cast(n as f64), accuracy, samples: n };
+    Ok((metrics, total.matrix))
 }
 
 #[cfg(test)]

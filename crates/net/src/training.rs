@@ -62,8 +62,6 @@ pub struct Progress<'a, F> {
 /// The record of a training run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct History<F> {
-    /// The training cost of each epoch run, as [`EpochRecord::train_cost`].
-    pub costs: Vec<F>,
     /// Every epoch run, in order (a resumed run includes the epochs before the checkpoint).
     pub epochs: Vec<EpochRecord<F>>,
     /// The cost on the whole training set at the end, with the parameters the run left.
@@ -73,6 +71,13 @@ pub struct History<F> {
     /// With early stopping, the epoch with the lowest validation cost, whose parameters
     /// the run leaves in place.
     pub best_epoch: Option<usize>,
+}
+
+impl<F: NdFloat> History<F> {
+    /// The training cost of each epoch run, as [`EpochRecord::train_cost`].
+    pub fn costs(&self) -> Vec<F> {
+        self.epochs.iter().map(|r| r.train_cost).collect()
+    }
 }
 
 /// Early stopping: the run ends when the validation cost has not improved on its best for
@@ -304,12 +309,6 @@ impl<'a, F: NdFloat> Training<'a, F> {
             return Err(NetError::Diverged { epoch: state.history.len(), what: "cost" });
         }
         let epochs = state.history;
-        Ok(History {
-            costs: epochs.iter().map(|r| r.train_cost).collect(),
-            epochs,
-            final_cost,
-            stopped_early,
-            best_epoch,
-        })
+        Ok(History { epochs, final_cost, stopped_early, best_epoch })
     }
 }

@@ -191,12 +191,12 @@ fn train_records_the_cost_before_each_epoch_and_the_cost_after_the_last() {
 
     let mut mlp = nand_neuron();
     let history = train(&mut mlp, &data, &config).unwrap();
-    assert_eq!(history.costs, costs);
-    assert_relative_eq!(history.costs[0], 0.22125, max_relative = 1e-12);
+    assert_eq!(history.costs(), costs);
+    assert_relative_eq!(history.costs()[0], 0.22125, max_relative = 1e-12);
     assert_eq!(mlp, by_hand);
     assert_eq!(history.final_cost, mlp.cost(&data, MSE).unwrap());
-    assert!(history.costs.windows(2).all(|c| c[1] < c[0]));
-    assert!(history.final_cost < history.costs[49]);
+    assert!(history.costs().windows(2).all(|c| c[1] < c[0]));
+    assert!(history.final_cost < history.costs()[49]);
     assert!(!history.stopped_early);
 }
 

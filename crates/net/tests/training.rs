@@ -75,7 +75,7 @@ fn history_bits<F: NdFloat>(history: &History<F>) -> impl PartialEq + Debug {
             (r.epoch, bits_of(r.train_cost), bits_of(r.rate), validation)
         })
         .collect();
-    let costs: Vec<u64> = history.costs.iter().map(|&c| bits_of(c)).collect();
+    let costs: Vec<u64> = history.costs().iter().map(|&c| bits_of(c)).collect();
     (records, costs, bits_of(history.final_cost), history.stopped_early, history.best_epoch)
 }
 
