@@ -26,33 +26,68 @@ use nn_net::{
 use serde::Serialize;
 use thiserror::Error;
 
-/// The standard shapes, one word each.
+/// The standard shapes, one word each: the rows of the speed table in docs/performance.md.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
-    /// The NAND neuron: 2-1, sigmoid, batch 4.
+    /// The NAND neuron: 2-1, sigmoid, MSE, batch 4.
     Nand,
-    /// XOR: 2-2-1, sigmoid, batch 4.
+    /// XOR: 2-2-1, sigmoid, MSE, batch 4.
     Xor,
-    /// The 4-bit adder: 8-16-5, sigmoid, batch 256.
+    /// The 4-bit adder: 8-16-5, sigmoid, MSE, full batch of 256.
     Adder,
-    /// MNIST-shaped: 784-128-10, sigmoid, batch 1000.
+    /// The 5-bit adder: 10-20-6, sigmoid, MSE, batches of 28.
+    Adder5,
+    /// MNIST-shaped, the numpy reference's model: 784-128-10, sigmoid hidden layer,
+    /// softmax output, cross-entropy, batch 1000.
     Mnist,
-    /// Wide: 1024-1024-1024-10, ReLU hidden layers, batch 256.
+    /// The same model in batches of 64.
+    Mnist64,
+    /// Wide: 1024-1024-1024-10, ReLU hidden layers, softmax output, cross-entropy,
+    /// batch 256.
     Wide,
 }
 
+/// What a preset sets: everything `--arch`, `--activation`, `--output`, `--loss` and
+/// `--batch` override.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PresetSettings {
+    /// Layer sizes, inputs first.
+    pub arch: &'static str,
+    /// Hidden-layer activation.
+    pub hidden: Activation,
+    /// Output-layer activation.
+    pub output: Activation,
+    /// Loss.
+    pub loss: Loss,
+    /// Rows per step.
+    pub batch: usize,
+}
+
 impl Preset {
-    /// The preset's architecture, hidden activation and batch size.
-    pub fn settings(self) -> (&'static str, Activation, usize) {
-        match self {
-            Preset::Nand => ("2-1", Activation::Sigmoid, 4),
-            Preset::Xor => ("2-2-1", Activation::Sigmoid, 4),
-            Preset::Adder => ("8-16-5", Activation::Sigmoid, 256),
-            Preset::Mnist => ("784-128-10", Activation::Sigmoid, 1000),
-            Preset::Wide => ("1024-1024-1024-10", Activation::Relu, 256),
-        }
+    /// The preset's network, loss and batch size.
+    pub fn settings(self) -> PresetSettings {
+        use Activation::{Relu, Sigmoid, Softmax};
+        let (arch, hidden, output, loss, batch) = match self {
+            Preset::Nand => ("2-1", Sigmoid, Sigmoid, Loss::MeanSquaredError, 4),
+            Preset::Xor => ("2-2-1", Sigmoid, Sigmoid, Loss::MeanSquaredError, 4),
+            Preset::Adder => ("8-16-5", Sigmoid, Sigmoid, Loss::MeanSquaredError, 256),
+            Preset::Adder5 => ("10-20-6", Sigmoid, Sigmoid, Loss::MeanSquaredError, 28),
+            Preset::Mnist => ("784-128-10", Sigmoid, Softmax, Loss::CrossEntropy, 1000),
+            Preset::Mnist64 => ("784-128-10", Sigmoid, Softmax, Loss::CrossEntropy, 64),
+            Preset::Wide => ("1024-1024-1024-10", Relu, Softmax, Loss::CrossEntropy, 256),
+        };
+        PresetSettings { arch, hidden, output, loss, batch }
     }
 }
+
+/// Without a preset: 784-128-10, sigmoid throughout, MSE, batch 1000.
+const NO_PRESET: PresetSettings = PresetSettings {
+    arch: "784-128-10",
+    hidden: Activation::Sigmoid,
+    output: Activation::Sigmoid,
+    loss: Loss::MeanSquaredError,
+    batch: 1000,
+};
 
 /// The float type to train in.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -106,12 +141,12 @@ pub struct Options {
     /// Hidden-layer activation [default: sigmoid].
     #[arg(long)]
     pub activation: Option<Activation>,
-    /// Output-layer activation (softmax only here, not on hidden layers).
-    #[arg(long, default_value_t = Activation::Sigmoid)]
-    pub output: Activation,
-    /// Loss: mse (any output), ce (softmax output) or bce (sigmoid output).
-    #[arg(long, default_value_t = Loss::MeanSquaredError)]
-    pub loss: Loss,
+    /// Output-layer activation, softmax only here, not on hidden layers [default: sigmoid].
+    #[arg(long)]
+    pub output: Option<Activation>,
+    /// Loss: mse (any output), ce (softmax output) or bce (sigmoid output) [default: mse].
+    #[arg(long)]
+    pub loss: Option<Loss>,
     /// Optimizer: sgd, momentum, nesterov, adam, adamw or rmsprop.
     #[arg(long, default_value = "sgd", value_parser = crate::commands::check_parses::<nn_net::Optimizer<f64>>)]
     pub optimizer: String,
@@ -236,18 +271,19 @@ pub struct Report {
 struct Settings {
     arch: Architecture,
     activation: Activation,
+    output: Activation,
+    loss: Loss,
     batch: usize,
 }
 
 impl Options {
     fn resolve(&self) -> Result<Settings, BenchError> {
-        let (arch, activation, batch) =
-            self.preset.map(Preset::settings).unwrap_or(("784-128-10", Activation::Sigmoid, 1000));
+        let preset = self.preset.map_or(NO_PRESET, Preset::settings);
         let arch = match &self.arch {
             Some(a) => a.clone(),
-            None => arch.parse()?,
+            None => preset.arch.parse()?,
         };
-        let batch = self.batch.unwrap_or(batch);
+        let batch = self.batch.unwrap_or(preset.batch);
         if batch == 0 {
             return Err(BenchError::Setting {
                 name: "batch",
@@ -276,7 +312,13 @@ impl Options {
                 found: self.seconds.to_string(),
             });
         }
-        Ok(Settings { arch, activation: self.activation.unwrap_or(activation), batch })
+        Ok(Settings {
+            arch,
+            activation: self.activation.unwrap_or(preset.hidden),
+            output: self.output.unwrap_or(preset.output),
+            loss: self.loss.unwrap_or(preset.loss),
+            batch,
+        })
     }
 }
 
@@ -351,23 +393,29 @@ fn measure<F: NdFloat + SampleUniform>(
     chunking: Chunking,
     threads: usize,
 ) -> Result<Row, BenchError> {
-    let Settings { arch, activation, batch } = settings;
+    let Settings { arch, activation, output, loss, batch } = settings;
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut activations = vec![*activation; arch.layers()];
     if let Some(last) = activations.last_mut() {
-        *last = options.output;
+        *last = *output;
     }
     let init = Init::Uniform { low: -0.1, high: 0.1 };
     let mut net = Mlp::<F>::new(arch, &activations, init, &mut rng)?;
     let x = Array2::from_shape_fn((*batch, arch.inputs()), |_| cast::<F>(rng.random::<f64>()));
-    // One-hot targets of a random class (a random bit, for one output).
-    let y = Array2::from_shape_fn((*batch, arch.outputs()), |(_, j)| {
-        let hot = if arch.outputs() == 1 { rng.random_bool(0.5) } else { j == 0 };
-        cast::<F>(f64::from(u8::from(hot)))
-    });
+    // One-hot targets of a random class per row (a random bit, for one output): a single
+    // class for every row would saturate the outputs within a few steps, and the tiny
+    // gradients that follow are not what training real data costs.
+    let mut y = Array2::zeros((*batch, arch.outputs()));
+    for mut row in y.rows_mut() {
+        if arch.outputs() == 1 {
+            row[0] = cast::<F>(f64::from(u8::from(rng.random_bool(0.5))));
+        } else {
+            row[rng.random_range(0..arch.outputs())] = F::one();
+        }
+    }
     let config = TrainConfig {
         rate: cast::<F>(options.rate),
-        loss: options.loss,
+        loss: *loss,
         chunking,
         optimizer: options.optimizer.parse()?,
         ..TrainConfig::default()
@@ -396,7 +444,7 @@ fn measure<F: NdFloat + SampleUniform>(
         let t0 = Instant::now();
         engine.forward(&net, &x)?;
         let t1 = Instant::now();
-        engine.backward(&net, &x, &y, options.loss)?;
+        engine.backward(&net, &x, &y, *loss)?;
         let t2 = Instant::now();
         net.descend(engine.gradient(), config.rate)?;
         let t3 = Instant::now();
@@ -414,8 +462,8 @@ fn measure<F: NdFloat + SampleUniform>(
     Ok(Row {
         arch: arch.to_string(),
         activation: activation.to_string(),
-        output: options.output.to_string(),
-        loss: options.loss.to_string(),
+        output: output.to_string(),
+        loss: loss.to_string(),
         optimizer: options.optimizer.clone(),
         batch: *batch,
         dtype: options.dtype.to_string(),

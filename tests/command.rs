@@ -157,6 +157,39 @@ fn bench_presets_and_dtypes_run_and_print_a_table() {
 }
 
 #[test]
+fn every_preset_runs_the_model_it_names() {
+    for (preset, header) in [
+        ("xor", "arch 2-2-1  activation sigmoid  output sigmoid  loss mse"),
+        (
+            "adder5",
+            "arch 10-20-6  activation sigmoid  output sigmoid  loss mse  optimizer sgd  batch 28",
+        ),
+        (
+            "mnist",
+            "arch 784-128-10  activation sigmoid  output softmax  loss ce  optimizer sgd  batch 1000",
+        ),
+        (
+            "mnist64",
+            "arch 784-128-10  activation sigmoid  output softmax  loss ce  optimizer sgd  batch 64",
+        ),
+        (
+            "wide",
+            "arch 1024-1024-1024-10  activation relu  output softmax  loss ce  optimizer sgd  batch 256",
+        ),
+    ] {
+        let out = nn(&["bench", "--preset", preset, "--threads", "1", "--steps", "1"]);
+        assert!(out.status.success(), "{preset}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.starts_with(header), "{preset}: {stdout}");
+    }
+    // A flag overrides its preset's setting.
+    let out = nn(&[
+        "bench", "--preset", "mnist64", "--loss", "mse", "--output", "sigmoid", "--steps", "1",
+    ]);
+    assert!(text(&out.stdout).contains("output sigmoid  loss mse"), "{}", text(&out.stdout));
+}
+
+#[test]
 fn bench_refuses_bad_settings_clearly() {
     let cases: [(&[&str], &str); 10] = [
         (&["bench", "--threads", "0"], "thread counts of at least 1"),
