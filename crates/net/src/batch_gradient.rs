@@ -201,29 +201,39 @@ impl<F: NdFloat> BatchGradient<F> {
     ) -> F {
         let n = x.nrows();
         let (chunking, count) = (self.chunking, self.chunk_count(n));
-        sum_chunks(&mut self.chunks[..count], 0, &|i, chunk| {
-            let rows = chunking.range(i, count, n);
-            let (x, y) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]));
-            if pass == Pass::ForwardAndBackward {
-                mlp.forward_unchecked(&mut chunk.workspace, &x);
-            }
-            chunk.loss_sum = mlp.backward_sums_unchecked(
-                &mut chunk.workspace,
-                &x,
-                &y,
-                loss,
-                &mut chunk.gradient,
-            );
-        });
-        self.finish(n)
-    }
-
-    /// Divides the summed gradient and loss by `n`, once; returns the cost.
-    fn finish(&mut self, n: usize) -> F {
-        let n = cast::<F>(n as f64);
+        let inverse_n = F::one() / cast::<F>(n as f64);
+        let chunks = &mut self.chunks[..count];
+        run_tree(
+            chunks,
+            0,
+            &|i, chunk: &mut Chunk<F>| {
+                let rows = chunking.range(i, count, n);
+                let (x, y) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]));
+                if pass == Pass::ForwardAndBackward {
+                    mlp.forward_unchecked(&mut chunk.workspace, &x);
+                }
+                chunk.loss_sum = mlp.backward_sums_unchecked(
+                    &mut chunk.workspace,
+                    &x,
+                    &y,
+                    loss,
+                    &mut chunk.gradient,
+                );
+            },
+            // The last addition, at the root, also divides by `n`: one pass over the
+            // gradient fewer, and the same bits as adding then scaling.
+            &|into: &mut Chunk<F>, from: &Chunk<F>, root: bool| {
+                into.gradient
+                    .add_then_scale(&from.gradient, if root { inverse_n } else { F::one() });
+                into.loss_sum += from.loss_sum;
+            },
+        );
         let first = &mut self.chunks[0];
-        first.gradient.scale(F::one() / n);
-        first.loss_sum / n
+        if count == 1 {
+            // One chunk is the serial path, below the work worth spreading: no rayon.
+            first.gradient.scale(inverse_n);
+        }
+        first.loss_sum / cast::<F>(n as f64)
     }
 
     /// The O(1) checks of a batch and a loss against the network and the buffers: once
@@ -249,28 +259,37 @@ impl<F: NdFloat> BatchGradient<F> {
 }
 
 /// Runs `work` on every chunk by the fixed tree: split the range at the middle, run the
-/// halves with `rayon::join`, then `combine` the right half's first chunk into the left's.
-/// The order of every combination depends only on `chunks.len()`, so the total, which ends
-/// in `chunks[0]`, is the same on any number of threads.
+/// halves with `rayon::join`, then `combine` the right half's first chunk into the left's
+/// (`root` tells the last combination, of the whole range). The order of every combination
+/// depends only on `chunks.len()`, so the total, which ends in `chunks[0]`, is the same on
+/// any number of threads.
 fn run_tree<F, W, C>(chunks: &mut [Chunk<F>], first: usize, work: &W, combine: &C)
 where
     F: NdFloat,
     W: Fn(usize, &mut Chunk<F>) + Sync,
-    C: Fn(&mut Chunk<F>, &Chunk<F>) + Sync,
+    C: Fn(&mut Chunk<F>, &Chunk<F>, bool) + Sync,
 {
-    match chunks {
-        [] => {}
-        [only] => work(first, only),
-        _ => {
-            let mid = chunks.len() / 2;
-            let (left, right) = chunks.split_at_mut(mid);
-            rayon::join(
-                || run_tree(left, first, work, combine),
-                || run_tree(right, first + mid, work, combine),
-            );
-            combine(&mut left[0], &right[0]);
+    fn walk<F, W, C>(chunks: &mut [Chunk<F>], first: usize, root: bool, work: &W, combine: &C)
+    where
+        F: NdFloat,
+        W: Fn(usize, &mut Chunk<F>) + Sync,
+        C: Fn(&mut Chunk<F>, &Chunk<F>, bool) + Sync,
+    {
+        match chunks {
+            [] => {}
+            [only] => work(first, only),
+            _ => {
+                let mid = chunks.len() / 2;
+                let (left, right) = chunks.split_at_mut(mid);
+                rayon::join(
+                    || walk(left, first, false, work, combine),
+                    || walk(right, first + mid, false, work, combine),
+                );
+                combine(&mut left[0], &right[0], root);
+            }
         }
     }
+    walk(chunks, first, true, work, combine);
 }
 
 /// Runs `work` on every chunk, in parallel, combining nothing.
@@ -279,17 +298,5 @@ where
     F: NdFloat,
     W: Fn(usize, &mut Chunk<F>) + Sync,
 {
-    run_tree(chunks, first, work, &|_, _| {});
-}
-
-/// Runs `work` on every chunk and adds the chunks' loss and gradient sums up the tree.
-fn sum_chunks<F, W>(chunks: &mut [Chunk<F>], first: usize, work: &W)
-where
-    F: NdFloat,
-    W: Fn(usize, &mut Chunk<F>) + Sync,
-{
-    run_tree(chunks, first, work, &|into: &mut Chunk<F>, from: &Chunk<F>| {
-        into.gradient += &from.gradient;
-        into.loss_sum += from.loss_sum;
-    });
+    run_tree(chunks, first, work, &|_, _, _| {});
 }
