@@ -168,9 +168,12 @@ pub struct Options {
     /// Times to run the thread counts in turn; each row reports the median round.
     #[arg(long, default_value_t = 1)]
     pub rounds: usize,
-    /// Rows per chunk of the parallel batch sum.
+    /// The fewest rows per chunk of the parallel batch sum.
     #[arg(long, default_value_t = Chunking::default().rows)]
     pub chunk_rows: usize,
+    /// The most chunks a batch is cut into.
+    #[arg(long, default_value_t = Chunking::default().max_chunks)]
+    pub max_chunks: usize,
     /// Learning rate.
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub rate: f64,
@@ -228,8 +231,10 @@ pub struct Row {
     pub dtype: String,
     /// Threads in the pool.
     pub threads: usize,
-    /// Rows per chunk.
+    /// The fewest rows per chunk (`--chunk-rows`).
     pub chunk_rows: usize,
+    /// The most chunks per batch (`--max-chunks`).
+    pub max_chunks: usize,
     /// Chunks per batch.
     pub chunks: usize,
     /// Timed steps.
@@ -357,7 +362,11 @@ pub fn run(options: &Options) -> Result<Report, BenchError> {
 
 fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, BenchError> {
     let settings = options.resolve()?;
-    let chunking = Chunking { rows: options.chunk_rows, ..Chunking::default() };
+    let chunking = Chunking {
+        rows: options.chunk_rows,
+        max_chunks: options.max_chunks,
+        ..Chunking::default()
+    };
     chunking.check()?;
     let pools = options
         .threads
@@ -469,6 +478,7 @@ fn measure<F: NdFloat + SampleUniform>(
         dtype: options.dtype.to_string(),
         threads,
         chunk_rows: chunking.rows,
+        max_chunks: chunking.max_chunks,
         chunks: engine.chunk_count(*batch),
         steps,
         samples_per_s: (steps * batch) as f64 / full,
@@ -514,7 +524,7 @@ impl fmt::Display for Report {
         let Some(first) = self.rows.first() else { return Ok(()) };
         writeln!(
             f,
-            "arch {}  activation {}  output {}  loss {}  optimizer {}  batch {}  dtype {}  chunk rows {} ({} chunks)",
+            "arch {}  activation {}  output {}  loss {}  optimizer {}  batch {}  dtype {}  {} chunks (≥ {} rows, ≤ {} chunks)",
             first.arch,
             first.activation,
             first.output,
@@ -522,8 +532,9 @@ impl fmt::Display for Report {
             first.optimizer,
             first.batch,
             first.dtype,
+            first.chunks,
             first.chunk_rows,
-            first.chunks
+            first.max_chunks
         )?;
         writeln!(
             f,
@@ -586,6 +597,7 @@ mod tests {
             dtype: "f32".into(),
             threads: 1,
             chunk_rows: 64,
+            max_chunks: 8,
             chunks: 1,
             steps,
             samples_per_s,

@@ -71,6 +71,8 @@ fn bench_reports_every_thread_count_with_the_same_checksum() {
         "200",
         "--chunk-rows",
         "16",
+        "--max-chunks",
+        "100",
         "--threads",
         "1,2,3",
         "--steps",
@@ -87,10 +89,10 @@ fn bench_reports_every_thread_count_with_the_same_checksum() {
         assert_eq!(row["arch"], "64-128-10");
         assert_eq!(row["batch"], 200);
         assert_eq!(row["dtype"], "f32");
-        assert_eq!(row["chunks"], 13); // 200 rows in chunks of 16
+        assert_eq!(row["chunks"], 12); // 200 rows in chunks of at least 16: 16 or 17 rows
         assert!(row["samples_per_s"].as_f64().is_some_and(|v| v > 0.0), "{row}");
         assert!(row["gflops"].as_f64().is_some_and(|v| v > 0.0), "{row}");
-        // The batch was split (13 chunks), and every thread count ends on the same
+        // The batch was split (12 chunks), and every thread count ends on the same
         // parameters, to the last bit.
         assert_eq!(row["checksum"], rows[0]["checksum"], "{stdout}");
     }
@@ -191,7 +193,7 @@ fn every_preset_runs_the_model_it_names() {
 
 #[test]
 fn bench_refuses_bad_settings_clearly() {
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 11] = [
         (&["bench", "--threads", "0"], "thread counts of at least 1"),
         (
             &["bench", "--loss", "ce", "--steps", "1"],
@@ -205,6 +207,7 @@ fn bench_refuses_bad_settings_clearly() {
         (&["bench", "--arch", "3-x"], "not a whole number"),
         (&["bench", "--batch", "0"], "--batch: expected at least 1"),
         (&["bench", "--chunk-rows", "0", "--steps", "1"], "at least 1 row per chunk"),
+        (&["bench", "--max-chunks", "0", "--steps", "1"], "most chunks a batch is cut into"),
         (&["bench", "--seconds", "-1"], "--seconds: expected a positive number"),
         (&["bench", "--preset", "huge"], "invalid value 'huge'"),
         (&["bench", "--rounds", "0"], "--rounds: expected at least 1"),

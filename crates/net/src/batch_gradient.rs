@@ -24,8 +24,8 @@ struct Chunk<F> {
 /// the rayon pool it is called from, with a result that is the same to the last bit
 /// whatever the number of threads.
 ///
-/// The batch is cut by a [`Chunking`] (a fixed number of rows per chunk, never derived from
-/// the thread count). Each chunk's loss sum and gradient sum are computed serially into its
+/// The batch is cut by a [`Chunking`] (from the batch size alone, never from the thread
+/// count). Each chunk's loss sum and gradient sum are computed serially into its
 /// own buffers; the chunk sums are then combined by a fixed binary tree over the chunk
 /// indices: split at the middle, run the halves with `rayon::join`, add the right half's
 /// sum into the left's. The tree's shape depends only on the number of chunks, so 1 thread
@@ -44,7 +44,7 @@ struct Chunk<F> {
 /// let x = Array2::from_shape_fn((300, 20), |(i, j)| ((i * 7 + j) % 11) as f64 / 11.0);
 /// let y = Array2::from_shape_fn((300, 4), |(i, j)| ((i + j) % 2) as f64);
 ///
-/// let chunking = Chunking { rows: 64, min_work: 0 };
+/// let chunking = Chunking { rows: 64, max_chunks: 8, min_work: 0 };
 /// let mut batch = BatchGradient::new(&net, 300, chunking)?;
 /// let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
 /// let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
@@ -61,7 +61,7 @@ pub struct BatchGradient<F> {
     capacity: usize,
     parameters: usize,
     /// Chunk 0 holds the whole capacity (it is the only chunk below the work threshold);
-    /// the others hold `chunking.rows` rows each.
+    /// the others hold the largest chunk of any batch up to the capacity.
     chunks: Vec<Chunk<F>>,
     /// The rows of the last forward pass, so `backward` can check it follows one.
     forward_rows: Option<usize>,
@@ -78,7 +78,7 @@ impl<F: NdFloat> BatchGradient<F> {
         let count = chunking.count(capacity, parameters);
         let chunks = (0..count)
             .map(|i| {
-                let rows = if i == 0 { capacity } else { chunking.rows };
+                let rows = if i == 0 { capacity } else { chunking.largest_chunk(capacity) };
                 Chunk {
                     workspace: Workspace::new(mlp, rows),
                     gradient: Gradient::zeros(mlp),

@@ -295,6 +295,7 @@ fn settings<F: NdFloat>(mlp: &Mlp<F>, config: &TrainConfig<F>) -> BTreeMap<Strin
         ("batch_size".to_owned(), format!("{:?}", config.batch_size)),
         ("seed".to_owned(), config.seed.to_string()),
         ("chunk_rows".to_owned(), config.chunking.rows.to_string()),
+        ("chunk_max".to_owned(), config.chunking.max_chunks.to_string()),
         ("chunk_min_work".to_owned(), config.chunking.min_work.to_string()),
         ("method".to_owned(), format!("{:?}", config.method)),
     ])

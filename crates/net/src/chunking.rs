@@ -5,67 +5,94 @@ use crate::NetError;
 /// How a batch is cut into chunks whose cost and gradient sums are computed independently
 /// (in parallel where the rayon pool has threads) and then added by a fixed tree.
 ///
-/// The cut depends only on the batch size, the network's size and these settings, never on
-/// the number of threads, so the result is the same to the last bit on any pool.
+/// A batch of `n` rows is cut into `n / rows` chunks (at least 1, at most `max_chunks`) of
+/// as even a size as can be: so a chunk never has fewer than `rows` rows (unless the whole
+/// batch has), and a large batch has larger chunks rather than more of them. Every extra
+/// chunk costs one addition of a whole gradient; every chunk beyond the number of cores
+/// gains nothing; and the matrix products run faster on more rows. The cut depends only on
+/// the batch size, the network's size and these settings, never on the number of threads,
+/// so the result is the same to the last bit on any pool.
 ///
 /// ```
 /// use nn_net::Chunking;
 ///
-/// let chunking = Chunking { rows: 64, min_work: 1 << 16 };
-/// // 1000 rows of a 101,770-parameter network: 16 chunks (15 of 64 rows, one of 40).
-/// assert_eq!(chunking.count(1000, 101_770), 16);
+/// let chunking = Chunking { rows: 32, max_chunks: 8, min_work: 1 << 16 };
+/// // 1000 rows of a 101,770-parameter network: 8 chunks of 125 rows.
+/// assert_eq!(chunking.count(1000, 101_770), 8);
+/// // 64 rows: two chunks of 32, one for each of two cores.
+/// assert_eq!(chunking.count(64, 101_770), 2);
 /// // A tiny network's whole batch is one chunk: splitting would cost more than it saves.
 /// assert_eq!(chunking.count(256, 229), 1);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Chunking {
-    /// Rows per chunk; the last chunk of a batch takes what is left.
+    /// The fewest rows a chunk is cut to: a batch of `n` rows has at most `n / rows`
+    /// chunks.
     pub rows: usize,
+    /// The most chunks a batch is cut into, however many rows it has.
+    pub max_chunks: usize,
     /// A batch whose work, rows × parameters, is below this is one chunk: it runs serially
     /// with no rayon overhead.
     pub min_work: usize,
 }
 
 impl Default for Chunking {
-    /// 64 rows a chunk (enough rows for each chunk's matrix products to run near full
-    /// speed, and enough chunks in a batch of a few hundred rows to keep two to eight cores
-    /// busy), and batches under 2^20 multiply-adds a parameter pass run whole.
+    /// Chunks of at least 32 rows, at most 8 of them, and batches under 2^20 multiply-adds
+    /// a parameter pass run whole. Measured on 2 cores (docs/performance.md): a batch of 64
+    /// needs two chunks to use both; a batch of 1000 loses to the additions of 16 chunks.
     fn default() -> Self {
-        Chunking { rows: 64, min_work: 1 << 20 }
+        Chunking { rows: 32, max_chunks: 8, min_work: 1 << 20 }
     }
 }
 
 impl Chunking {
     /// One chunk whatever the batch: the serial path.
     pub fn serial() -> Self {
-        Chunking { rows: usize::MAX, min_work: usize::MAX }
+        Chunking { rows: usize::MAX, max_chunks: 1, min_work: usize::MAX }
     }
 
     /// Checks the settings.
     ///
     /// # Errors
-    /// [`NetError::InvalidChunkRows`] for `rows == 0`.
+    /// [`NetError::InvalidChunkRows`] for `rows == 0`; [`NetError::InvalidSetting`] for
+    /// `max_chunks == 0`.
     pub fn check(&self) -> Result<(), NetError> {
-        if self.rows == 0 { Err(NetError::InvalidChunkRows) } else { Ok(()) }
+        if self.rows == 0 {
+            Err(NetError::InvalidChunkRows)
+        } else if self.max_chunks == 0 {
+            Err(NetError::InvalidSetting {
+                setting: "most chunks a batch is cut into",
+                expected: "at least 1",
+                found: 0.0,
+            })
+        } else {
+            Ok(())
+        }
     }
 
     /// The number of chunks a batch of `rows` rows of a network of `parameters` parameters
     /// is cut into (at least 1).
     pub fn count(&self, rows: usize, parameters: usize) -> usize {
-        if rows.saturating_mul(parameters) < self.min_work || rows <= self.rows {
+        if rows.saturating_mul(parameters) < self.min_work {
             1
         } else {
-            rows.div_ceil(self.rows.max(1))
+            (rows / self.rows.max(1)).clamp(1, self.max_chunks.max(1))
         }
     }
 
-    /// The rows of chunk `index` out of `count` chunks of a batch of `rows` rows.
+    /// The most rows any chunk but the first holds, for batches of up to `capacity` rows
+    /// (the first holds a whole batch, when it is one chunk).
+    pub(crate) fn largest_chunk(&self, capacity: usize) -> usize {
+        // Cut into `max_chunks`, a chunk has at most ceil(capacity / max_chunks) rows; cut
+        // into fewer, `n / rows` chunks of `n` rows, it has fewer than `2 · rows`.
+        let most = capacity.div_ceil(self.max_chunks.max(1)).max(self.rows.saturating_mul(2));
+        most.min(capacity)
+    }
+
+    /// The rows of chunk `index` out of `count` chunks of a batch of `rows` rows: the
+    /// sizes differ by at most one row.
     pub(crate) fn range(&self, index: usize, count: usize, rows: usize) -> std::ops::Range<usize> {
-        if count == 1 {
-            0..rows
-        } else {
-            let start = index * self.rows;
-            start..(start + self.rows).min(rows)
-        }
+        let start = |i: usize| i * rows / count;
+        start(index)..start(index + 1)
     }
 }

@@ -153,7 +153,7 @@ fn a_steady_training_step_allocates_nothing() {
     // `install`, after every worker has run one chunk (see `steady_step_allocations`).
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     for ((sizes, rows), pair) in cases {
-        let chunking = Chunking { rows: 64, min_work: 0 };
+        let chunking = Chunking { rows: 64, max_chunks: usize::MAX, min_work: 0 };
         let (output, settings) = pair;
         let n = steady_step_allocations(sizes, rows, chunking, 5, Some(&pool), output, settings);
         assert_eq!(n, 0, "parallel {sizes:?} × {rows}, {output}: {n} allocations in 100 steps");
@@ -185,7 +185,7 @@ fn a_steady_training_step_allocates_nothing() {
                 settings,
             );
             assert_eq!(n, 0, "{name}, serial {sizes:?} × {rows}: {n} allocations in 100 steps");
-            let chunking = Chunking { rows: 64, min_work: 0 };
+            let chunking = Chunking { rows: 64, max_chunks: usize::MAX, min_work: 0 };
             let n =
                 steady_step_allocations(sizes, rows, chunking, 5, Some(&pool), sigmoid, settings);
             assert_eq!(n, 0, "{name}, parallel {sizes:?} × {rows}: {n} allocations in 100 steps");

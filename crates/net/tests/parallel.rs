@@ -101,16 +101,17 @@ fn bits<F: NdFloatBits>(gradient: &Gradient<F>) -> Vec<u64> {
 
 fn parallel_equals_serial<F: NdFloatBits>(output: Activation, loss: Loss) {
     let pools = pools();
-    let chunking = Chunking { rows: 16, min_work: 0 };
+    let chunking = Chunking { rows: 16, max_chunks: 5, min_work: 0 };
     let net = network_with_output::<F>(&[7, 9, 5, 3], 11, output);
-    // Divides by 16, does not, smaller than one chunk, exactly one chunk, one row over.
-    for rows in [64, 100, 5, 16, 17, 1] {
+    // Divides by 16, does not (and is cut into the most chunks, 5 of 20 rows), smaller than
+    // one chunk, exactly one chunk, one row over, just under two chunks, two.
+    for rows in [64, 100, 5, 16, 17, 1, 31, 32] {
         let data = match loss {
             Loss::CrossEntropy => one_hot_batch::<F>(rows, 7, 3, rows as u64),
             _ => batch::<F>(rows, 7, 3, rows as u64),
         };
         let mut engine = BatchGradient::new(&net, rows, chunking).unwrap();
-        let expected_chunks = if rows <= 16 { 1 } else { rows.div_ceil(16) };
+        let expected_chunks = (rows / 16).clamp(1, 5);
         assert_eq!(engine.chunk_count(rows), expected_chunks);
         let mut results = Vec::new();
         for pool in &pools {
@@ -177,7 +178,7 @@ fn softmax_cross_entropy_training_is_the_same_on_any_number_of_threads() {
             loss: Loss::CrossEntropy,
             batch_size,
             seed: 3,
-            chunking: Chunking { rows: 8, min_work: 0 },
+            chunking: Chunking { rows: 8, max_chunks: usize::MAX, min_work: 0 },
             ..TrainConfig::default()
         };
         let history = pool.install(|| train(&mut net, &data, &config)).unwrap();
@@ -207,7 +208,7 @@ fn mini_batch_training_is_the_same_on_any_number_of_threads() {
             epochs: 4,
             batch_size,
             seed: 3,
-            chunking: Chunking { rows: 8, min_work: 0 },
+            chunking: Chunking { rows: 8, max_chunks: usize::MAX, min_work: 0 },
             ..TrainConfig::default()
         };
         let first = trained::<f64>(&pools[0], &config);
@@ -219,7 +220,7 @@ fn mini_batch_training_is_the_same_on_any_number_of_threads() {
             epochs: 4,
             batch_size,
             seed: 3,
-            chunking: Chunking { rows: 8, min_work: 0 },
+            chunking: Chunking { rows: 8, max_chunks: usize::MAX, min_work: 0 },
             ..TrainConfig::default()
         };
         let first = trained::<f32>(&pools[0], &config);
@@ -240,7 +241,7 @@ fn adam_mini_batch_training_is_the_same_on_any_number_of_threads() {
             epochs: 4,
             batch_size,
             seed: 3,
-            chunking: Chunking { rows: 8, min_work: 0 },
+            chunking: Chunking { rows: 8, max_chunks: usize::MAX, min_work: 0 },
             optimizer: Optimizer::adam(),
             weight_decay: 0.01,
             clip_norm: Some(1.0),
@@ -263,7 +264,7 @@ fn adam_mini_batch_training_is_the_same_on_any_number_of_threads() {
             epochs: 4,
             batch_size,
             seed: 3,
-            chunking: Chunking { rows: 8, min_work: 0 },
+            chunking: Chunking { rows: 8, max_chunks: usize::MAX, min_work: 0 },
             ..config
         };
         let first = trained::<f32>(&pools[0], &config);
@@ -305,12 +306,21 @@ fn a_zero_batch_size_or_chunk_size_is_refused() {
         "expected a batch size of at least 1 (or none, for the whole dataset); found 0"
     );
     let config = TrainConfig {
-        chunking: Chunking { rows: 0, min_work: 0 },
+        chunking: Chunking { rows: 0, max_chunks: usize::MAX, min_work: 0 },
         ..TrainConfig::<f64>::default()
     };
     let e = train(&mut net, &data, &config).unwrap_err();
     assert_eq!(e.to_string(), "expected at least 1 row per chunk; found 0");
-    assert!(BatchGradient::new(&net, 10, Chunking { rows: 0, min_work: 0 }).is_err());
+    assert!(BatchGradient::new(&net, 10, Chunking { rows: 0, ..Chunking::default() }).is_err());
+    let config = TrainConfig {
+        chunking: Chunking { max_chunks: 0, ..Chunking::default() },
+        ..TrainConfig::<f64>::default()
+    };
+    let e = train(&mut net, &data, &config).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "expected the most chunks a batch is cut into to be at least 1; found 0"
+    );
 }
 
 #[test]

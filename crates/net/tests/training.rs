@@ -606,6 +606,11 @@ fn resuming_with_other_settings_is_refused_naming_the_setting() {
             net(1),
         ),
         (
+            "chunk_max",
+            TrainConfig { chunking: Chunking { max_chunks: 3, ..Chunking::default() }, ..config },
+            net(1),
+        ),
+        (
             "chunk_min_work",
             TrainConfig { chunking: Chunking { min_work: 0, ..Chunking::default() }, ..config },
             net(1),
@@ -635,7 +640,7 @@ fn resuming_with_other_settings_is_refused_naming_the_setting() {
         Training::new(&TrainConfig { chunking, ..config }).run(&mut mlp, &data, go).unwrap();
         bits(&mlp)
     };
-    let two = Chunking { rows: 2, min_work: 0 };
+    let two = Chunking { rows: 2, max_chunks: usize::MAX, min_work: 0 };
     assert_ne!(chunked(two), chunked(Chunking { min_work: 1 << 20, ..two }));
 
     // More epochs, or another patience or validation set, are not settings of the run.
