@@ -105,6 +105,11 @@ impl<F: NdFloat> Mlp<F> {
         gradient: &mut Gradient<F>,
     ) -> F {
         let n = x.nrows();
+        if self.takes_direct_path()
+            && let (Some(xs), Some(ys)) = (x.as_slice(), y.as_slice())
+        {
+            return crate::direct::backward_sums(self, workspace, (xs, ys, n), loss, gradient);
+        }
         let last = self.layers.len() - 1;
         let Workspace { a, delta, z_last, .. } = workspace;
         let a_last = a[last].slice(s![..n, ..]);

@@ -207,8 +207,14 @@ impl<F: NdFloat> BatchGradient<F> {
             chunks,
             0,
             &|i, chunk: &mut Chunk<F>| {
-                let rows = chunking.range(i, count, n);
-                let (x, y) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]));
+                // One chunk is the whole batch: no view to cut (a slice costs more than a
+                // small network's step does arithmetic).
+                let (x, y) = if count == 1 {
+                    (x.view(), y.view())
+                } else {
+                    let rows = chunking.range(i, count, n);
+                    (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]))
+                };
                 if pass == Pass::ForwardAndBackward {
                     mlp.forward_unchecked(&mut chunk.workspace, &x);
                 }

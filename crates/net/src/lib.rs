@@ -96,6 +96,7 @@ mod checkpoint;
 mod chunking;
 pub mod data;
 mod dataset;
+mod direct;
 mod error;
 mod finite_difference;
 mod gradient;

@@ -254,6 +254,68 @@ impl Loss {
     }
 }
 
+impl Loss {
+    /// [`Loss::sum_with_logits`] on row-major matrices stored as slices, rows of `width`
+    /// entries: the same sums in the same order, so the same bits. The loss and the output
+    /// activation are already checked.
+    pub(crate) fn sum_slices<F: NdFloat>(self, z: &[F], a: &[F], y: &[F], width: usize) -> F {
+        match self {
+            Loss::MeanSquaredError => {
+                a.iter().zip(y).fold(F::zero(), |sum, (&a, &y)| sum + (a - y) * (a - y))
+            }
+            Loss::CrossEntropy => {
+                let mut sum = F::zero();
+                for (z, y) in z.chunks_exact(width).zip(y.chunks_exact(width)) {
+                    let max = z.iter().fold(F::neg_infinity(), |m, &v| m.max(v));
+                    let lse = max + z.iter().fold(F::zero(), |s, &v| s + (v - max).exp()).ln();
+                    sum += z.iter().zip(y).fold(F::zero(), |s, (&z, &y)| s + y * (lse - z));
+                }
+                sum
+            }
+            Loss::BinaryCrossEntropy => z.iter().zip(y).fold(F::zero(), |sum, (&z, &y)| {
+                sum + (z.max(F::zero()) - z * y + (-z.abs()).exp().ln_1p())
+            }),
+        }
+    }
+
+    /// [`Loss::output_delta_into`] on row-major matrices stored as slices, rows of
+    /// `width` entries, the loss and the output activation already checked.
+    pub(crate) fn output_delta_slices<F: NdFloat>(
+        self,
+        delta: &mut [F],
+        a: &[F],
+        y: &[F],
+        width: usize,
+        output: Activation,
+    ) {
+        match self {
+            Loss::MeanSquaredError => {
+                let two = cast::<F>(2.0);
+                for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
+                    *d = two * (a - y);
+                }
+                output.mul_derivative_slice(delta, a, width);
+            }
+            Loss::CrossEntropy => {
+                let rows = delta.chunks_exact_mut(width).zip(a.chunks_exact(width));
+                for ((d, a), y) in rows.zip(y.chunks_exact(width)) {
+                    // ndarray's own sum, as `output_delta_into` takes it (unrolled, so a
+                    // plain fold would add in another order).
+                    let s = ndarray::ArrayView1::from(y).sum();
+                    for ((d, &a), &y) in d.iter_mut().zip(a).zip(y) {
+                        *d = a * s - y;
+                    }
+                }
+            }
+            Loss::BinaryCrossEntropy => {
+                for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
+                    *d = a - y;
+                }
+            }
+        }
+    }
+}
+
 /// `Σ (a − y)²` over every entry.
 fn squared_error_sum<F: NdFloat>(a: &ArrayRef2<F>, y: &ArrayRef2<F>) -> F {
     let mut sum = F::zero();

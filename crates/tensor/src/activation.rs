@@ -4,8 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ndarray::{ArrayRef2, NdFloat, Zip};
+use ndarray::{ArrayRef2, ArrayView2, ArrayViewMut2, NdFloat, Zip};
 use num_traits::NumCast;
+
+use crate::exp::{sigmoid, sigmoid_slice};
 
 /// The slope of [`Activation::LeakyRelu`] for negative inputs.
 pub const LEAKY_RELU_SLOPE: f64 = 0.01;
@@ -91,13 +93,17 @@ impl Activation {
 
     /// `f(z)` for one value.
     ///
+    /// The sigmoid's `e^(−z)` is computed without a library call, within 2 ulp of the
+    /// correctly rounded value (see `exp.rs`), so that a loop of sigmoids vectorises; this
+    /// scalar and the matrix kernels use the same arithmetic and give the same bits.
+    ///
     /// For [`Activation::Softmax`], which needs a whole row, this is the softmax of the
     /// row of one entry `[z]`, which is always `1`: use
     /// [`apply_inplace`](Activation::apply_inplace) on a matrix for rows of more entries.
     #[inline]
     pub fn value<F: NdFloat>(self, z: F) -> F {
         match self {
-            Activation::Sigmoid => F::one() / (F::one() + (-z).exp()),
+            Activation::Sigmoid => sigmoid(z),
             Activation::Tanh => z.tanh(),
             Activation::Relu => z.max(F::zero()),
             Activation::LeakyRelu => {
@@ -149,7 +155,11 @@ impl Activation {
         // One match outside the loop: the closure each arm hands to `mapv_inplace` is
         // monomorphic, so the loop body has no per-element dispatch.
         match self {
-            Activation::Sigmoid => z.mapv_inplace(|v| Activation::Sigmoid.value(v)),
+            Activation::Sigmoid => match z.as_slice_memory_order_mut() {
+                // The slice loop is the one that vectorises.
+                Some(z) => sigmoid_slice(z),
+                None => z.mapv_inplace(sigmoid),
+            },
             Activation::Tanh => z.mapv_inplace(|v| v.tanh()),
             Activation::Relu => z.mapv_inplace(|v| v.max(F::zero())),
             Activation::LeakyRelu => z.mapv_inplace(|v| Activation::LeakyRelu.value(v)),
@@ -197,6 +207,72 @@ impl Activation {
             Activation::Softmax => softmax_jacobian_rows_inplace(delta, a),
         }
     }
+}
+
+impl Activation {
+    /// [`apply_inplace`](Activation::apply_inplace) on a row-major matrix stored as one
+    /// slice, rows of `width` entries: for callers that keep their buffers as slices (the
+    /// small networks' direct path), with no array view to build.
+    ///
+    /// # Shapes
+    /// `z.len()` is a multiple of `width` (rows × width).
+    ///
+    /// # Panics
+    /// For softmax, if `z.len()` is not a multiple of a non-zero `width`.
+    pub fn apply_slice<F: NdFloat>(self, z: &mut [F], width: usize) {
+        match self {
+            Activation::Sigmoid => sigmoid_slice(z),
+            Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(F::zero())),
+            Activation::LeakyRelu => {
+                z.iter_mut().for_each(|v| *v = Activation::LeakyRelu.value(*v));
+            }
+            Activation::Identity => {}
+            Activation::Softmax => softmax_rows_inplace(&mut rows_mut(z, width)),
+        }
+    }
+
+    /// [`mul_derivative_inplace`](Activation::mul_derivative_inplace) on row-major
+    /// matrices stored as slices, rows of `width` entries.
+    ///
+    /// # Shapes
+    /// `delta` and `a` have the same length, a multiple of `width`.
+    ///
+    /// # Panics
+    /// If the lengths differ; for softmax, if they are not a multiple of a non-zero `width`.
+    #[track_caller]
+    pub fn mul_derivative_slice<F: NdFloat>(self, delta: &mut [F], a: &[F], width: usize) {
+        assert_eq!(
+            delta.len(),
+            a.len(),
+            "mul_derivative_slice: the error has {} entries but the activations {}",
+            delta.len(),
+            a.len()
+        );
+        // One match outside the loop, a monomorphic closure inside, as in `apply_inplace`.
+        fn each<F: NdFloat>(delta: &mut [F], a: &[F], f: impl Fn(F) -> F) {
+            delta.iter_mut().zip(a).for_each(|(d, &a)| *d *= f(a));
+        }
+        match self {
+            Activation::Identity => {}
+            Activation::Sigmoid => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Tanh => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Relu => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::LeakyRelu => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Softmax => {
+                let a = ArrayView2::from_shape((a.len() / width.max(1), width), a)
+                    .expect("mul_derivative_slice: softmax rows must fill the slice");
+                softmax_jacobian_rows_inplace(&mut rows_mut(delta, width), &a);
+            }
+        }
+    }
+}
+
+/// A row-major slice as a matrix of rows of `width` entries.
+#[track_caller]
+fn rows_mut<F>(z: &mut [F], width: usize) -> ArrayViewMut2<'_, F> {
+    ArrayViewMut2::from_shape((z.len() / width.max(1), width), z)
+        .expect("softmax rows of the given width must fill the slice")
 }
 
 /// Each row of `z` replaced by its softmax.
@@ -322,6 +398,45 @@ mod tests {
             activation.mul_derivative_inplace(&mut delta, &a);
             assert_eq!(delta, a.mapv(|v| 2.0 * activation.derivative_from_output(v)));
         }
+    }
+
+    #[test]
+    fn slice_kernels_agree_with_the_matrix_kernels() {
+        let z = Array2::from_shape_fn((3, 5), |(i, j)| i as f64 - j as f64 * 0.6 + 0.1);
+        for activation in Activation::ALL {
+            let mut a = z.clone();
+            activation.apply_inplace(&mut a);
+            let mut flat = z.as_slice().unwrap().to_vec();
+            activation.apply_slice(&mut flat, 5);
+            assert_eq!(flat, a.as_slice().unwrap(), "{activation}");
+            let g = Array2::from_shape_fn(z.dim(), |(i, j)| (i * 5 + j) as f64 * 0.1 - 0.7);
+            let mut delta = g.clone();
+            activation.mul_derivative_inplace(&mut delta, &a);
+            let mut flat_delta = g.as_slice().unwrap().to_vec();
+            activation.mul_derivative_slice(&mut flat_delta, &flat, 5);
+            assert_eq!(flat_delta, delta.as_slice().unwrap(), "{activation}");
+        }
+        // A transposed (not contiguous) matrix takes the element-by-element way: same bits.
+        let mut t = z.t().to_owned();
+        let mut tv = z.clone();
+        Activation::Sigmoid.apply_inplace(&mut tv.view_mut().reversed_axes());
+        Activation::Sigmoid.apply_inplace(&mut t);
+        assert_eq!(t, tv.t());
+    }
+
+    #[test]
+    fn sigmoid_is_close_to_the_library_formula_and_keeps_nan() {
+        // Within a few ulp of 1 / (1 + e^(−z)) with the standard library's exp.
+        for i in -2000..2000 {
+            let z = i as f32 / 50.0;
+            let exact = 1.0 / (1.0 + (-(z as f64)).exp());
+            let found = Activation::Sigmoid.value(z) as f64;
+            assert!((found - exact).abs() <= 4.0 * f32::EPSILON as f64 * exact, "σ({z})");
+        }
+        let mut z = array![[f32::NAN, 0.0]];
+        Activation::Sigmoid.apply_inplace(&mut z);
+        assert!(z[[0, 0]].is_nan());
+        assert_eq!(z[[0, 1]], 0.5);
     }
 
     #[test]

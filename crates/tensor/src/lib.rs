@@ -44,6 +44,7 @@
 
 mod activation;
 mod bias;
+mod exp;
 mod gemm;
 mod init;
 mod matmul;
