@@ -333,7 +333,7 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
         // A from step `pc` on: the same rows (or steps) `lda` apart.
         let a = if a_rows { &a[pc..] } else { &a[pc * lda..] };
         let len = n.div_ceil(NR) * NR * kc;
-        pack::pack::<E, K, NR>(kernel, buf, b.slice(s![pc..pc + kc, ..]), E::one());
+        pack::pack::<E, K, NR>(kernel, buf, b.slice(s![pc..pc + kc, ..]), E::one(), true);
         for (q, panel) in buf[..len].chunks_exact(kc * NR).enumerate() {
             let j0 = q * NR;
             let nr = NR.min(n - j0);
@@ -442,14 +442,20 @@ fn blocked<
             let kc = kc_max.min(k - pc);
             // Blocks of k after the first continue each element's chain from C.
             let load = load || pc > 0;
-            pack::pack::<F, K, NR>(kernel, b_pack, b.slice(s![pc..pc + kc, jc..jc + nc]), F::one());
+            pack::pack::<F, K, NR>(
+                kernel,
+                b_pack,
+                b.slice(s![pc..pc + kc, jc..jc + nc]),
+                F::one(),
+                true,
+            );
             for ic in (0..m).step_by(mc_max) {
                 let mc = mc_max.min(m - ic);
                 let a_block = a.slice(s![ic..ic + mc, pc..pc + kc]);
                 if a_rows {
                     pack::pack_rows::<F, MR>(a_pack, a_block, alpha);
                 } else {
-                    pack::pack::<F, K, MR>(kernel, a_pack, a_block.t(), alpha);
+                    pack::pack::<F, K, MR>(kernel, a_pack, a_block.t(), alpha, false);
                 }
                 for (jr, b_panel) in (0..nc).step_by(NR).zip(b_pack.chunks_exact(kc * NR)) {
                     let nr = NR.min(nc - jr);
