@@ -21,13 +21,19 @@ use super::kernel::RUN;
 /// Rows of a row-major `src` that [`pack`] copies together when asked to group them.
 pub(super) const GROUP: usize = 16;
 
+/// Bytes between rows from which [`pack`] groups them: a page, past which each row of a
+/// panel is on a page of its own.
+const PAGE: usize = 4096;
+
 /// Packs `alpha · src` into panels of `R` columns at the front of `dst`.
 ///
 /// `B` is packed with `alpha = 1`, and `A` carries the product's `α`. The transpose (a
 /// `src` whose columns are contiguous) is `kernel`'s [`interleave`](Tile::interleave), with
 /// the instruction set's shuffles. `grouped` chooses the order of a row-major `src`'s
-/// copies: [`GROUP`] rows at a time across all panels (for B, wide and cold), or panel by
-/// panel (for a block of A, a few panels wide).
+/// copies: [`GROUP`] rows at a time across all panels when its rows are a [`PAGE`] or more
+/// apart (for B, wide and cold), or panel by panel (for a block of A, a few panels wide, or
+/// a narrow B such as a 784 × 128 layer's, where grouping was slower: 119 against 127
+/// GFLOP/s for `64×784 · 784×128`).
 ///
 /// # Panics
 /// If `dst` is shorter than `⌈w/R⌉ · R · kc`.
@@ -46,7 +52,8 @@ pub(super) fn pack<F: NdFloat, K: Tile<F>, const R: usize>(
         return;
     }
     let strides = src.strides();
-    if (strides[1] == 1 || w == 1) && grouped {
+    let far = strides[0].unsigned_abs() * size_of::<F>() >= PAGE;
+    if (strides[1] == 1 || w == 1) && grouped && far {
         // Rows of `src` are contiguous: each row is cut into panel-wide pieces, `GROUP`
         // rows at a time. Each row is read front to back across the panels, so the reads
         // are a few sequential streams, which the hardware prefetcher follows (panel by
