@@ -3,9 +3,18 @@
 //! the workspace manifest). Throughput is in multiply-adds × 2, so criterion's elements/s
 //! are flop/s.
 //!
-//! `cargo bench --bench kernels -- --warm-up-time 1 --measurement-time 3`
+//! The shapes are those of training steps: the 784-128-10 network over batches or chunks
+//! of 64, 128, 250 and 1000 rows, and the 1024-1024-1024-10 network over chunks of 64, 128
+//! and 256 rows, in the three forms a step uses (forward `X·W`, weight gradient `Xᵀ·Δ`,
+//! error passed back `Δ·Wᵀ`). Each case is short (1 s of warm-up, 2 s of samples), so
+//! that the whole run stays within a few minutes; pick a group with a filter:
+//!
+//! `cargo bench --bench kernels -- --noplot "gradient Xᵀ·Δ f32"`
+//!
+//! (`--noplot`: criterion's plots need system fonts.)
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::linalg::general_mat_mul;
@@ -39,6 +48,8 @@ fn case<F: NdFloat>(
     (m, k, n): (usize, usize, usize),
 ) {
     let mut g = c.benchmark_group(group);
+    g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
+    g.sample_size(20);
     g.throughput(Throughput::Elements((2 * m * k * n) as u64));
     let label = format!("{m}x{k}·{k}x{n}");
     let (a_store, b_store) = match product {
@@ -66,29 +77,46 @@ fn case<F: NdFloat>(
     g.finish();
 }
 
-/// Feed-forward `X · W` at network shapes.
+/// Feed-forward `X · W`: a batch or chunk through the 784-128 and 1024-1024 layers, and
+/// the 10-wide output layer.
 fn forward(c: &mut Criterion) {
-    for shape in [(64, 784, 128), (1000, 784, 128), (256, 1024, 1024), (256, 1024, 10)] {
+    let f32_shapes = [
+        (64, 784, 128),
+        (128, 784, 128),
+        (250, 784, 128),
+        (1000, 784, 128),
+        (64, 1024, 1024),
+        (128, 1024, 1024),
+        (256, 1024, 1024),
+        (256, 1024, 10),
+    ];
+    for shape in f32_shapes {
         case::<f32>(c, "forward X·W f32", Product::AB, shape);
     }
-    for shape in [(64, 784, 128), (256, 1024, 1024)] {
+    for shape in [(64, 784, 128), (64, 1024, 1024), (256, 1024, 1024)] {
         case::<f64>(c, "forward X·W f64", Product::AB, shape);
     }
 }
 
-/// Weight gradients `Xᵀ · Δ`: `X` is a batch of 64 or 1000 rows of 784, `Δ` 128 wide.
+/// Weight gradients `Xᵀ · Δ` over a batch or chunk (`k` is its number of rows).
 fn weight_gradient(c: &mut Criterion) {
-    for rows in [64, 1000] {
+    for rows in [64, 128, 250, 1000] {
         case::<f32>(c, "gradient Xᵀ·Δ f32", Product::AtB, (784, rows, 128));
     }
-    case::<f64>(c, "gradient Xᵀ·Δ f64", Product::AtB, (784, 64, 128));
+    for rows in [64, 128, 256] {
+        case::<f32>(c, "gradient Xᵀ·Δ f32", Product::AtB, (1024, rows, 1024));
+    }
+    for shape in [(784, 64, 128), (1024, 64, 1024)] {
+        case::<f64>(c, "gradient Xᵀ·Δ f64", Product::AtB, shape);
+    }
 }
 
-/// Errors passed back, `Δ · Wᵀ`.
+/// Errors passed back, `Δ · Wᵀ`: through the 10-wide output layer and the 1024-wide ones.
 fn backward(c: &mut Criterion) {
-    for shape in [(64, 10, 128), (256, 1024, 1024)] {
+    for shape in [(64, 10, 128), (64, 1024, 1024), (128, 1024, 1024), (256, 1024, 1024)] {
         case::<f32>(c, "backward Δ·Wᵀ f32", Product::ABt, shape);
     }
+    case::<f64>(c, "backward Δ·Wᵀ f64", Product::ABt, (64, 1024, 1024));
 }
 
 /// The lessons' tiny products: NAND, XOR, and the adder's two layers over a batch of 256.

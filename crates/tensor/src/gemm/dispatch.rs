@@ -550,16 +550,19 @@ macro_rules! element {
 
 // Tile shapes `[MR, MR2, MR3, NR, NR2]`, block sizes `(kc, mc, nc)` and the direct kernel's
 // `[R, NR, NR2]`. The AVX-512 block sizes were measured (benches/kernels.rs, Xeon with 48
-// KiB L1d and 2 MiB L2 per core): a packed A block of 96 × 256 (96 KiB in f32, 192 KiB in
-// f64) sits in L2 next to the packed B panel it meets, a B panel of 256 steps × NR (32 KiB)
-// stays in L1 while the A panels stream past it; `mc` from 72 to 384 and `kc` from 192 to
-// 512 were within the noise of each other, `mc` = 48 and 120 were slower. The AVX2 and
-// portable ones keep the same budget in bytes (not measured: no such CPU at hand).
+// KiB L1d and 2 MiB L2 per core): an A block of `mc × kc` = 24 KiB (24 × 256 in f32, 12 ×
+// 256 in f64) stays in L1 while the B block, `kc × nc` = 1 MiB, streams past it from L2,
+// and C is written `mc` rows at a time (see the module docs of `gemm`). Against the
+// textbook's A block of 96 × 256 in L2: the weight gradient `1024×64ᵀ · 64×1024` 135
+// against 78 GFLOP/s, and the weight gradients of an emulated training step of the
+// 1024-wide network (chunks of 64 rows) 64–77 against 46; `mc` = 12 and 24 were within the
+// noise of each other for `f32`, 48 was slower (125, and 61 in the step). The AVX2 and
+// portable ones keep the earlier budget in bytes (not measured: no such CPU at hand).
 element!(f32, SCRATCH_F32,
-    avx512: [12, 8, 4, 32, 16] (256, 96, 4096) [8, 32, 16],
+    avx512: [12, 8, 4, 32, 16] (256, 24, 1024) [8, 32, 16],
     avx2: [6, 4, 2, 16, 8] (256, 96, 2048) [6, 16, 8],
     portable: [6, 4, 2, 8, 4] (256, 96, 1024) [4, 8, 4]);
 element!(f64, SCRATCH_F64,
-    avx512: [12, 8, 4, 16, 8] (256, 96, 2048) [8, 16, 8],
+    avx512: [12, 8, 4, 16, 8] (256, 12, 512) [8, 16, 8],
     avx2: [6, 4, 2, 8, 4] (256, 48, 2048) [6, 8, 4],
     portable: [6, 4, 2, 4, 2] (256, 48, 1024) [4, 4, 2]);

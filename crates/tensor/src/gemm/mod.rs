@@ -10,20 +10,28 @@
 //! - **Tiny** (`m·k·n ≤ 32`, the NAND and XOR lessons): element by element, straight from
 //!   the operands, no scratch; what it saves is per-call overhead.
 //! - **Direct**: B packed into panels `NR` columns wide, A read where it lies, all rows of C
-//!   swept per panel by [`kernel::direct`]. Taken when B is a single panel, or A is small
-//!   enough to stay in L2 while it is reread once per panel: then packing A would cost more
-//!   than it saves (the adder's `256×8 · 8×16`, a batch of 64 through a 784-128 layer).
+//!   swept per panel by [`kernel::direct`]. Taken when B is a single panel, or A is
+//!   row-major, small enough to stay in L2 and reread by a few panels only: then packing A
+//!   would cost more than it saves (the adder's `256×8 · 8×16`, a batch of 64 through a
+//!   784-128 layer).
 //! - **Blocked** (Goto / BLIS), for the rest:
 //!
 //! ```text
-//! for jc in steps of NC over the columns of C            (B block: KC × NC, in L3)
+//! for jc in steps of NC over the columns of C            (B block: KC × NC, in L2)
 //!   for pc in steps of KC over k                         pack B[pc.., jc..] into panels of NR
-//!     for ic in steps of MC over the rows of C           (A block: MC × KC, in L2)
+//!     for ic in steps of MC over the rows of C           (A block: MC × KC, in L1)
 //!       pack α·A[ic.., pc..] into panels of MR
-//!       for jr in steps of NR                            (B panel: KC × NR, stays in L1)
-//!         for ir in steps of MR                          (A panel streams from L2)
+//!       for jr in steps of NR                            (B panel: KC × NR, from L2)
+//!         for ir in steps of MR                          (A panels stay in L1)
 //!           micro-kernel: C[MR × NR tile] (+)= A panel · B panel
 //! ```
+//!
+//! With AVX-512, MC is one or two tiles tall (24 KiB of A, half of L1) and the B block is
+//! sized for L2, rather than the textbook's A block in L2 and B panel in L1: then C is
+//! written a few rows at a time, front to back, which the hardware prefetcher follows. With
+//! an A block 96 rows tall, each panel of B moved on to 96 rows of C at once, 96 pages in
+//! flight; a cold C of the weight gradient (`1024 × 64 · 64 × 1024`, 4 MiB of C for each
+//! chunk of 64 rows) was then written at the latency of memory.
 //!
 //! # No allocation once warm
 //!
@@ -121,20 +129,34 @@ pub(crate) enum Path {
 const TINY_WORK: usize = 32;
 
 /// Up to this size of A in bytes, half the L2 cache of the machine the block sizes were
-/// tuned on (2 MiB per core), A is read where it lies rather than packed (see [`choose`]).
+/// tuned on (2 MiB per core), a row-major A may be read where it lies (see [`choose`]).
 const DIRECT_A_BYTES: usize = 1024 * 1024;
 
-/// The path for an `m × k · k × n` product of `E`, whose tile is `nr` columns wide.
+/// Up to this many panels of B (`⌈n / NR⌉`), a row-major A may be read where it lies: each
+/// panel rereads it, and past this count packing it once costs less than the rereads.
+const DIRECT_PANELS: usize = 8;
+
+/// The path for an `m × k · k × n` product of `E`, whose tile is `nr` columns wide; `a_rows`
+/// says whether A is row-major.
 ///
 /// The direct path reads A where it lies once per panel of `nr` columns of B, and packs
 /// nothing but B; the blocked path packs A once, in blocks that fit the L2 cache, and
 /// rereads the packed copy. So A is read directly when that costs no more: when B is one
-/// panel (A is read once either way), or when A fits comfortably in L2 (the rereads hit
-/// L2, as the packed copy's would).
-fn choose<E>(m: usize, k: usize, n: usize, nr: usize) -> Path {
+/// panel (A is read once either way), or when A is row-major, fits comfortably in L2, and
+/// is reread by a few panels only (784 × 128 layers: 4 panels of `f32`, 8 of `f64`).
+/// A wide B (a 1024 × 1024 layer, 32 panels) takes the blocked path: its rereads of A,
+/// rows `k` apart, were slower than packing A once (110 against 104 GFLOP/s at 64 rows,
+/// 130 against 122 at 256, and 75 against 67 inside a training step). A column-major A (the
+/// weight gradient's `Xᵀ`) takes it whenever B is wider than a panel: the direct kernel
+/// reads it a step at a time, `m` values apart, and was slower at every shape but one
+/// (1024 × 64 · 64 × 1024: 114 against 88 GFLOP/s; 784 × 1000 · 1000 × 128: 120 against
+/// 83; 784 × 64 · 64 × 128: 148 against 159).
+fn choose<E>(m: usize, k: usize, n: usize, nr: usize, a_rows: bool) -> Path {
     if m * k * n <= TINY_WORK {
         Path::Tiny
-    } else if n <= nr || m * k * size_of::<E>() <= DIRECT_A_BYTES {
+    } else if n <= nr
+        || (a_rows && n.div_ceil(nr) <= DIRECT_PANELS && m * k * size_of::<E>() <= DIRECT_A_BYTES)
+    {
         Path::Direct
     } else {
         Path::Blocked
@@ -208,7 +230,7 @@ fn typed_product<E: Element>(
         return;
     }
     let path = match path {
-        Path::Auto => choose::<E>(m, k, n, E::panel_width(isa)),
+        Path::Auto => choose::<E>(m, k, n, E::panel_width(isa), a.strides()[1] == 1),
         path => path,
     };
     // `β = 0` never reads C; `β = 1` accumulates onto it; any other β scales it first.
@@ -311,7 +333,7 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
         // A from step `pc` on: the same rows (or steps) `lda` apart.
         let a = if a_rows { &a[pc..] } else { &a[pc * lda..] };
         let len = n.div_ceil(NR) * NR * kc;
-        pack::pack::<E, K, NR>(kernel, buf, b.slice(s![pc..pc + kc, ..]), E::one());
+        pack::pack::<E, K, NR>(kernel, buf, b.slice(s![pc..pc + kc, ..]), E::one(), true);
         for (q, panel) in buf[..len].chunks_exact(kc * NR).enumerate() {
             let j0 = q * NR;
             let nr = NR.min(n - j0);
@@ -420,14 +442,20 @@ fn blocked<
             let kc = kc_max.min(k - pc);
             // Blocks of k after the first continue each element's chain from C.
             let load = load || pc > 0;
-            pack::pack::<F, K, NR>(kernel, b_pack, b.slice(s![pc..pc + kc, jc..jc + nc]), F::one());
+            pack::pack::<F, K, NR>(
+                kernel,
+                b_pack,
+                b.slice(s![pc..pc + kc, jc..jc + nc]),
+                F::one(),
+                true,
+            );
             for ic in (0..m).step_by(mc_max) {
                 let mc = mc_max.min(m - ic);
                 let a_block = a.slice(s![ic..ic + mc, pc..pc + kc]);
                 if a_rows {
                     pack::pack_rows::<F, MR>(a_pack, a_block, alpha);
                 } else {
-                    pack::pack::<F, K, MR>(kernel, a_pack, a_block.t(), alpha);
+                    pack::pack::<F, K, MR>(kernel, a_pack, a_block.t(), alpha, false);
                 }
                 for (jr, b_panel) in (0..nc).step_by(NR).zip(b_pack.chunks_exact(kc * NR)) {
                     let nr = NR.min(nc - jr);

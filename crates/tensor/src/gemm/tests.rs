@@ -173,8 +173,8 @@ fn awkward_sizes_all_layouts_f64() {
     awkward_sizes::<f64>();
 }
 
-/// Sizes that cross the block sizes (`kc = 256`, `mc = 192`, `nc = 2048` or `4096`) in one
-/// dimension at a time, with an odd remainder.
+/// Sizes that cross the block sizes (`kc = 256`, `mc` from 12 to 96, `nc` from 512 to 2048)
+/// in one dimension at a time, with an odd remainder.
 const CROSSING: [(usize, usize, usize); 7] = [
     (1025, 65, 63),
     (63, 1025, 65),
