@@ -6,9 +6,8 @@ use ndarray::{
     Array, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Dimension,
     NdFloat, Zip,
 };
-use rayon::prelude::*;
 
-use crate::{Mlp, NetError};
+use crate::{Mlp, NetError, elementwise};
 
 /// `∂C/∂W_l` and `∂C/∂b_l` for one layer, shaped like the layer's parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,10 +119,9 @@ impl<F: NdFloat> Gradient<F> {
     /// A gradient is tied to the shape of the network it was built for.
     /// `self ← (self + other) · factor`, element by element: one addition of the batch
     /// sum's tree, with the final division by `n` folded into the last one (`factor` is 1
-    /// below it, and multiplying by 1 is exact). Layers larger than [`PIECE`] elements are
-    /// cut into pieces spread over the current rayon pool; every element is computed on
-    /// its own, so the bits are those of `+=` then [`Gradient::scale`], on any number of
-    /// threads.
+    /// below it, and multiplying by 1 is exact). Large layers are spread over the current
+    /// rayon pool; every element is computed on its own, so the bits are those of `+=` then
+    /// [`Gradient::scale`], on any number of threads.
     ///
     /// Shapes must match (the batch's chunks are built for one network).
     pub(crate) fn add_then_scale(&mut self, other: &Gradient<F>, factor: F) {
@@ -157,24 +155,12 @@ impl<F: NdFloat> Gradient<F> {
     }
 }
 
-/// The elements of a piece of a layer that one rayon task adds: large enough that a task
-/// costs little beside its additions (64 KiB of `f32`), small enough that a 100k-parameter
-/// layer still makes pieces for several threads.
-const PIECE: usize = 1 << 14;
-
-/// `into ← (into + from) · factor`, in pieces over the pool when `into` is large.
+/// `into ← (into + from) · factor`, spread over the pool when `into` is large.
 fn add_then_scale<F: NdFloat, D: Dimension>(into: &mut Array<F, D>, from: &Array<F, D>, factor: F) {
-    let add = |a: &mut [F], b: &[F]| {
-        for (a, &b) in a.iter_mut().zip(b) {
-            *a = (*a + b) * factor;
-        }
-    };
+    let add = |a: &mut F, b: F| *a = (*a + b) * factor;
     match (into.as_slice_mut(), from.as_slice()) {
-        (Some(a), Some(b)) if a.len() > PIECE => {
-            a.par_chunks_mut(PIECE).zip(b.par_chunks(PIECE)).for_each(|(a, b)| add(a, b));
-        }
-        (Some(a), Some(b)) => add(a, b),
-        _ => Zip::from(into).and(from).for_each(|a, &b| *a = (*a + b) * factor),
+        (Some(a), Some(b)) => elementwise::zip_mut(a, b, add),
+        _ => Zip::from(into).and(from).for_each(|a, &b| add(a, b)),
     }
 }
 

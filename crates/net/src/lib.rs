@@ -97,6 +97,7 @@ mod chunking;
 pub mod data;
 mod dataset;
 mod direct;
+mod elementwise;
 mod error;
 mod finite_difference;
 mod gradient;

@@ -330,3 +330,36 @@ fn backward_without_a_matching_forward_is_an_error() {
     let mut engine = BatchGradient::new(&net, 10, Chunking::default()).unwrap();
     assert!(engine.backward(&net, data.inputs(), data.targets(), Loss::default()).is_err());
 }
+
+/// A network whose first layer (300 × 160 = 48,000 weights) is large enough for the tree's
+/// additions and the descent to be spread over the pool in pieces: the same bits as one
+/// thread, in f32 and f64, with the default chunking.
+fn large_layers_are_the_same_on_any_number_of_threads<F: NdFloatBits>() {
+    let pools = pools();
+    let data = batch::<F>(96, 300, 10, 4);
+    let run = |pool: &rayon::ThreadPool| {
+        let mut net = network::<F>(&[300, 160, 10], 8);
+        let config = TrainConfig {
+            rate: F::of(0.5),
+            epochs: 3,
+            batch_size: Some(64),
+            ..TrainConfig::default()
+        };
+        let history = pool.install(|| train(&mut net, &data, &config)).unwrap();
+        (history.final_cost.bits(), net.parameters().map(NdFloatBits::bits).collect::<Vec<_>>())
+    };
+    let first = run(&pools[0]);
+    for pool in &pools[1..] {
+        assert!(run(pool) == first, "{} threads", pool.current_num_threads());
+    }
+}
+
+#[test]
+fn large_layers_are_the_same_on_any_number_of_threads_f32() {
+    large_layers_are_the_same_on_any_number_of_threads::<f32>();
+}
+
+#[test]
+fn large_layers_are_the_same_on_any_number_of_threads_f64() {
+    large_layers_are_the_same_on_any_number_of_threads::<f64>();
+}
