@@ -203,29 +203,38 @@ impl<F: NdFloat> BatchGradient<F> {
         let (chunking, count) = (self.chunking, self.chunk_count(n));
         let inverse_n = F::one() / cast::<F>(n as f64);
         let chunks = &mut self.chunks[..count];
+        let work = |i, chunk: &mut Chunk<F>| {
+            // One chunk is the whole batch: no view to cut (a slice costs more than a
+            // small network's step does arithmetic).
+            let (x, y) = if count == 1 {
+                (x.view(), y.view())
+            } else {
+                let rows = chunking.range(i, count, n);
+                (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]))
+            };
+            if pass == Pass::ForwardAndBackward {
+                mlp.forward_unchecked(&mut chunk.workspace, &x);
+            }
+            chunk.loss_sum = mlp.backward_sums_unchecked(
+                &mut chunk.workspace,
+                &x,
+                &y,
+                loss,
+                &mut chunk.gradient,
+            );
+        };
+        if count == 1 {
+            // One chunk is the serial path, below the work worth spreading: no rayon, no
+            // tree (its closure and join cost more than a small network's step).
+            let first = &mut chunks[0];
+            work(0, first);
+            first.gradient.scale(inverse_n);
+            return first.loss_sum / cast::<F>(n as f64);
+        }
         run_tree(
             chunks,
             0,
-            &|i, chunk: &mut Chunk<F>| {
-                // One chunk is the whole batch: no view to cut (a slice costs more than a
-                // small network's step does arithmetic).
-                let (x, y) = if count == 1 {
-                    (x.view(), y.view())
-                } else {
-                    let rows = chunking.range(i, count, n);
-                    (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]))
-                };
-                if pass == Pass::ForwardAndBackward {
-                    mlp.forward_unchecked(&mut chunk.workspace, &x);
-                }
-                chunk.loss_sum = mlp.backward_sums_unchecked(
-                    &mut chunk.workspace,
-                    &x,
-                    &y,
-                    loss,
-                    &mut chunk.gradient,
-                );
-            },
+            &work,
             // The last addition, at the root, also divides by `n`: one pass over the
             // gradient fewer, and the same bits as adding then scaling.
             &|into: &mut Chunk<F>, from: &Chunk<F>, root: bool| {
@@ -234,12 +243,7 @@ impl<F: NdFloat> BatchGradient<F> {
                 into.loss_sum += from.loss_sum;
             },
         );
-        let first = &mut self.chunks[0];
-        if count == 1 {
-            // One chunk is the serial path, below the work worth spreading: no rayon.
-            first.gradient.scale(inverse_n);
-        }
-        first.loss_sum / cast::<F>(n as f64)
+        self.chunks[0].loss_sum / cast::<F>(n as f64)
     }
 
     /// The O(1) checks of a batch and a loss against the network and the buffers: once

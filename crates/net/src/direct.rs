@@ -89,10 +89,16 @@ fn affine<F: NdFloat>(
     mut keep: impl FnMut(usize, F),
 ) {
     let d_in = w.len() / d;
+    // Indexing `W` by `k·d + j` rather than stepping along a column with `step_by`: a
+    // stepped iterator divides to find its length, a `div` per entry that cost more than
+    // the NAND neuron's multiply-adds.
     for (i, (z, x)) in z.chunks_exact_mut(d).zip(x.chunks_exact(d_in)).enumerate() {
         for (j, (z, &b)) in z.iter_mut().zip(b).enumerate() {
-            let w = w[j..].iter().step_by(d);
-            let v = x.iter().zip(w).fold(F::zero(), |s, (&x, &w)| s + x * w) + b;
+            let mut v = F::zero();
+            for (k, &x) in x.iter().enumerate() {
+                v += x * w[k * d + j];
+            }
+            let v = v + b;
             *z = v;
             keep(i * d + j, v);
         }
@@ -133,16 +139,23 @@ pub(crate) fn backward_sums<F: NdFloat>(
         // ∂C/∂W_l = A_{l-1}ᵀ · Δ_l, each entry summed over the rows in order; and
         // ∂C/∂b_l = Σ_rows Δ_l.
         // Each entry summed over the rows in a register, as in `affine`.
+        // Indexed by row rather than stepped (`step_by` divides, as in `affine`).
         for (p, gw) in flat_mut(&mut g.w).chunks_exact_mut(d).enumerate() {
-            let a_p = a_prev[p..].iter().step_by(d_in);
             for (j, g) in gw.iter_mut().enumerate() {
-                let delta_j = delta_l[j..].iter().step_by(d);
-                *g = a_p.clone().zip(delta_j).fold(F::zero(), |s, (&a, &dl)| s + a * dl);
+                let mut s = F::zero();
+                for i in 0..n {
+                    s += a_prev[i * d_in + p] * delta_l[i * d + j];
+                }
+                *g = s;
             }
         }
         let gb = g.b.as_slice_mut().expect("a gradient's bias is contiguous");
         for (j, g) in gb.iter_mut().enumerate() {
-            *g = delta_l[j..].iter().step_by(d).fold(F::zero(), |s, &dl| s + dl);
+            let mut s = F::zero();
+            for i in 0..n {
+                s += delta_l[i * d + j];
+            }
+            *g = s;
         }
         if l > 0 {
             // Δ_{l-1} = (Δ_l · W_lᵀ) ⊙ f'_{l-1}(Z_{l-1}): entry (i, k) is the dot product of

@@ -83,9 +83,17 @@ impl<F: NdFloat> Gradient<F> {
 
     /// Multiplies every entry by `factor`.
     pub fn scale(&mut self, factor: F) {
+        // Over slices where the buffers are row-major (always, for the engine's): a
+        // `mapv_inplace` per array was a tenth of the NAND neuron's step.
+        fn scale<F: NdFloat, D: Dimension>(a: &mut Array<F, D>, factor: F) {
+            match a.as_slice_mut() {
+                Some(s) => s.iter_mut().for_each(|v| *v *= factor),
+                None => a.mapv_inplace(|v| v * factor),
+            }
+        }
         for g in &mut self.layers {
-            g.w.mapv_inplace(|v| v * factor);
-            g.b.mapv_inplace(|v| v * factor);
+            scale(&mut g.w, factor);
+            scale(&mut g.b, factor);
         }
     }
 

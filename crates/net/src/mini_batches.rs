@@ -68,9 +68,24 @@ impl<'d, F: NdFloat> MiniBatches<'d, F> {
         let start = (k * self.batch).min(self.order.len());
         let rows = &self.order[start..(start + self.batch).min(self.order.len())];
         let (x, y) = (self.data.inputs(), self.data.targets());
-        for (r, &i) in rows.iter().enumerate() {
-            self.x.row_mut(r).assign(&x.row(i));
-            self.y.row_mut(r).assign(&y.row(i));
+        // Rows copied as slices where both sides are row-major (the dataset's arrays almost
+        // always, the buffers always): two `assign`s a row, each building a `Zip` over a
+        // one-row view, cost more than the copies themselves.
+        match (x.as_slice(), y.as_slice(), self.x.as_slice_mut(), self.y.as_slice_mut()) {
+            (Some(x), Some(y), Some(bx), Some(by)) => {
+                let (dx, dy) = (self.data.inputs().ncols(), self.data.targets().ncols());
+                let rows_x = bx.chunks_exact_mut(dx).zip(by.chunks_exact_mut(dy));
+                for ((bx, by), &i) in rows_x.zip(rows) {
+                    bx.copy_from_slice(&x[i * dx..(i + 1) * dx]);
+                    by.copy_from_slice(&y[i * dy..(i + 1) * dy]);
+                }
+            }
+            _ => {
+                for (r, &i) in rows.iter().enumerate() {
+                    self.x.row_mut(r).assign(&x.row(i));
+                    self.y.row_mut(r).assign(&y.row(i));
+                }
+            }
         }
         let n = rows.len();
         (self.x.slice(s![..n, ..]), self.y.slice(s![..n, ..]))
