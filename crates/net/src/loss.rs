@@ -1,5 +1,6 @@
 //! Cost functions: the loss of each sample, and the error it sends back.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -177,25 +178,9 @@ impl Loss {
             a.dim(),
             y.dim()
         );
-        match self {
-            Loss::MeanSquaredError => squared_error_sum(a, y),
-            Loss::CrossEntropy => {
-                let mut sum = F::zero();
-                Zip::from(z.rows()).and(y.rows()).for_each(|z, y| {
-                    let max = z.fold(F::neg_infinity(), |m, &v| m.max(v));
-                    let lse = max + z.fold(F::zero(), |s, &v| s + (v - max).exp()).ln();
-                    sum += Zip::from(&z).and(&y).fold(F::zero(), |s, &z, &y| s + y * (lse - z));
-                });
-                sum
-            }
-            Loss::BinaryCrossEntropy => {
-                let mut sum = F::zero();
-                Zip::from(z).and(y).for_each(|&z, &y| {
-                    sum += z.max(F::zero()) - z * y + (-z.abs()).exp().ln_1p();
-                });
-                sum
-            }
-        }
+        // One formula for each loss, over row-major slices; the engine's buffers are stored
+        // so, and another layout is copied into it first.
+        self.sum_slices(&row_major(z), &row_major(a), &row_major(y), a.ncols())
     }
 
     /// `Δ_L = ∂(Σ_i loss_i)/∂Z_L`: the error of the output layer, for the sum of the
@@ -234,21 +219,13 @@ impl Loss {
         if let Err(e) = self.check_output(output) {
             panic!("output error: {e}");
         }
-        match self {
-            Loss::MeanSquaredError => {
-                let two = cast::<F>(2.0);
-                Zip::from(&mut *delta).and(a).and(y).for_each(|d, &a, &y| *d = two * (a - y));
-                output.mul_derivative_inplace(delta, a);
-            }
-            Loss::CrossEntropy => {
-                // ∂/∂z_k of −Σ_j y_j·(z_j − lse(z)) is −y_k + a_k·Σ_j y_j.
-                Zip::from(delta.rows_mut()).and(a.rows()).and(y.rows()).for_each(|mut d, a, y| {
-                    let s = y.sum();
-                    Zip::from(&mut d).and(&a).and(&y).for_each(|d, &a, &y| *d = a * s - y);
-                });
-            }
-            Loss::BinaryCrossEntropy => {
-                Zip::from(&mut *delta).and(a).and(y).for_each(|d, &a, &y| *d = a - y);
+        let (a, y, width) = (row_major(a), row_major(y), delta.ncols());
+        match delta.as_slice_mut() {
+            Some(delta) => self.output_delta_slices(delta, &a, &y, width, output),
+            None => {
+                let mut row_major_delta = vec![F::zero(); a.len()];
+                self.output_delta_slices(&mut row_major_delta, &a, &y, width, output);
+                delta.iter_mut().zip(row_major_delta).for_each(|(d, v)| *d = v);
             }
         }
     }
@@ -256,9 +233,12 @@ impl Loss {
 
 impl Loss {
     /// [`Loss::sum_with_logits`] on row-major matrices stored as slices, rows of `width`
-    /// entries: the same sums in the same order, so the same bits. The loss and the output
+    /// entries: the one implementation of each loss's sum. The loss and the output
     /// activation are already checked.
     pub(crate) fn sum_slices<F: NdFloat>(self, z: &[F], a: &[F], y: &[F], width: usize) -> F {
+        if width == 0 {
+            return F::zero(); // no outputs, no loss (and no rows to cut)
+        }
         match self {
             Loss::MeanSquaredError => {
                 a.iter().zip(y).fold(F::zero(), |sum, (&a, &y)| sum + (a - y) * (a - y))
@@ -279,7 +259,8 @@ impl Loss {
     }
 
     /// [`Loss::output_delta_into`] on row-major matrices stored as slices, rows of
-    /// `width` entries, the loss and the output activation already checked.
+    /// `width` entries, the loss and the output activation already checked: the one
+    /// implementation of each loss's output error.
     pub(crate) fn output_delta_slices<F: NdFloat>(
         self,
         delta: &mut [F],
@@ -296,11 +277,12 @@ impl Loss {
                 }
                 output.mul_derivative_slice(delta, a, width);
             }
+            Loss::CrossEntropy if width == 0 => {}
             Loss::CrossEntropy => {
                 let rows = delta.chunks_exact_mut(width).zip(a.chunks_exact(width));
                 for ((d, a), y) in rows.zip(y.chunks_exact(width)) {
-                    // ndarray's own sum, as `output_delta_into` takes it (unrolled, so a
-                    // plain fold would add in another order).
+                    // ndarray's own sum (unrolled: a plain fold would add in another order
+                    // and change the bits the engine has always given).
                     let s = ndarray::ArrayView1::from(y).sum();
                     for ((d, &a), &y) in d.iter_mut().zip(a).zip(y) {
                         *d = a * s - y;
@@ -313,6 +295,15 @@ impl Loss {
                 }
             }
         }
+    }
+}
+
+/// The entries of `a` in row-major order: its own storage when it is laid out so (the
+/// engine's buffers and row ranges of them always are), else a copy.
+fn row_major<F: Copy>(a: &ArrayRef2<F>) -> Cow<'_, [F]> {
+    match a.as_slice() {
+        Some(entries) => Cow::Borrowed(entries),
+        None => Cow::Owned(a.iter().copied().collect()),
     }
 }
 
@@ -355,7 +346,38 @@ impl FromStr for Loss {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
-    use ndarray::{Array2, array};
+    use ndarray::{Array2, ShapeBuilder, array};
+
+    #[test]
+    fn column_major_storage_gives_the_bits_of_row_major() {
+        // Row-major arrays go straight to the slice formulas; any other layout is copied
+        // into row-major order first: the same sums and errors, to the bit.
+        let column_major = |m: &Array2<f64>| {
+            let mut c = Array2::zeros(m.dim().f());
+            c.assign(m);
+            c
+        };
+        let z = array![[0.3, -1.0, 2.0], [1.5, 0.2, -0.7]];
+        let y = array![[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]];
+        for (loss, output) in [
+            (Loss::MeanSquaredError, Activation::Sigmoid),
+            (Loss::CrossEntropy, Activation::Softmax),
+            (Loss::BinaryCrossEntropy, Activation::Sigmoid),
+        ] {
+            let mut a = z.clone();
+            output.apply_inplace(&mut a);
+            let (z_cm, a_cm, y_cm) = (column_major(&z), column_major(&a), column_major(&y));
+            assert!(z_cm.as_slice().is_none());
+            let row_major = loss.sum_with_logits(&z, &a, &y);
+            assert_eq!(row_major.to_bits(), loss.sum_with_logits(&z_cm, &a_cm, &y_cm).to_bits());
+            let mut delta = Array2::<f64>::zeros(z.dim());
+            let mut delta_cm = column_major(&delta);
+            loss.output_delta_into(&mut delta, &a, &y, output);
+            loss.output_delta_into(&mut delta_cm, &a_cm, &y_cm, output);
+            assert_eq!(delta, delta_cm, "{loss}");
+            assert_ne!(delta, Array2::<f64>::zeros(z.dim()), "{loss}");
+        }
+    }
 
     #[test]
     fn squared_error_sum_and_output_error() {

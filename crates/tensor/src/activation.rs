@@ -152,19 +152,12 @@ impl Activation {
 
     /// Replaces every `z` in the matrix by `f(z)`; for softmax, every row by its softmax.
     pub fn apply_inplace<F: NdFloat>(self, z: &mut ArrayRef2<F>) {
-        // One match outside the loop: the closure each arm hands to `mapv_inplace` is
-        // monomorphic, so the loop body has no per-element dispatch.
-        match self {
-            Activation::Sigmoid => match z.as_slice_memory_order_mut() {
-                // The slice loop is the one that vectorises.
-                Some(z) => sigmoid_slice(z),
-                None => z.mapv_inplace(sigmoid),
-            },
-            Activation::Tanh => z.mapv_inplace(|v| v.tanh()),
-            Activation::Relu => z.mapv_inplace(|v| v.max(F::zero())),
-            Activation::LeakyRelu => z.mapv_inplace(|v| Activation::LeakyRelu.value(v)),
-            Activation::Identity => {}
-            Activation::Softmax => softmax_rows_inplace(z),
+        let width = z.ncols();
+        match (self, z.as_slice_mut()) {
+            // Row-major storage (the engine's buffers): the slice loops, which vectorise.
+            (_, Some(entries)) => self.apply_slice(entries, width),
+            (Activation::Softmax, None) => softmax_rows_inplace(z),
+            (_, None) => z.mapv_inplace(|v| self.value(v)),
         }
     }
 
@@ -190,21 +183,12 @@ impl Activation {
             delta.dim(),
             a.dim()
         );
-        match self {
-            Activation::Identity => {}
-            Activation::Sigmoid => Zip::from(delta)
-                .and(a)
-                .for_each(|d, &a| *d *= Activation::Sigmoid.derivative_from_output(a)),
-            Activation::Tanh => Zip::from(delta)
-                .and(a)
-                .for_each(|d, &a| *d *= Activation::Tanh.derivative_from_output(a)),
-            Activation::Relu => Zip::from(delta)
-                .and(a)
-                .for_each(|d, &a| *d *= Activation::Relu.derivative_from_output(a)),
-            Activation::LeakyRelu => Zip::from(delta)
-                .and(a)
-                .for_each(|d, &a| *d *= Activation::LeakyRelu.derivative_from_output(a)),
-            Activation::Softmax => softmax_jacobian_rows_inplace(delta, a),
+        let width = delta.ncols();
+        match (self, delta.as_slice_mut(), a.as_slice()) {
+            // Row-major storage (the engine's buffers): the slice loops.
+            (_, Some(delta), Some(a)) => self.mul_derivative_slice(delta, a, width),
+            (Activation::Softmax, _, _) => softmax_jacobian_rows_inplace(delta, a),
+            _ => Zip::from(delta).and(a).for_each(|d, &a| *d *= self.derivative_from_output(a)),
         }
     }
 }
@@ -356,7 +340,7 @@ impl FromStr for Activation {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
-    use ndarray::{Array2, array};
+    use ndarray::{Array2, ShapeBuilder, array};
 
     #[test]
     fn hand_worked_values() {
@@ -397,6 +381,30 @@ mod tests {
             let mut delta = Array2::from_elem(z.dim(), 2.0);
             activation.mul_derivative_inplace(&mut delta, &a);
             assert_eq!(delta, a.mapv(|v| 2.0 * activation.derivative_from_output(v)));
+        }
+    }
+
+    #[test]
+    fn column_major_storage_gives_the_bits_of_row_major() {
+        // The matrix kernels run the slice loops on row-major storage and their own loops
+        // on any other: both must compute the same thing.
+        let z = Array2::from_shape_fn((3, 5), |(i, j)| i as f64 - j as f64 * 0.6 + 0.1);
+        let column_major = |m: &Array2<f64>| {
+            let mut c = Array2::zeros(m.dim().f());
+            c.assign(m);
+            c
+        };
+        for activation in Activation::ALL {
+            let (mut a, mut a_cm) = (z.clone(), column_major(&z));
+            activation.apply_inplace(&mut a);
+            activation.apply_inplace(&mut a_cm);
+            assert!(a_cm.as_slice().is_none());
+            assert_eq!(a, a_cm, "{activation}");
+            let g = Array2::from_shape_fn(z.dim(), |(i, j)| 0.5 - (i * 5 + j) as f64 * 0.1);
+            let (mut delta, mut delta_cm) = (g.clone(), column_major(&g));
+            activation.mul_derivative_inplace(&mut delta, &a);
+            activation.mul_derivative_inplace(&mut delta_cm, &a_cm);
+            assert_eq!(delta, delta_cm, "{activation}");
         }
     }
 
