@@ -53,9 +53,10 @@ impl<F: NdFloat> Mlp<F> {
         gradient.check_fits(self)?;
         loss.check_output(self.output_activation())?;
         let n = cast::<F>(x.nrows() as f64);
-        let cost_sum = self.gradient_sums_unchecked(workspace, x, y, loss, gradient);
         // Sums over the batch, divided by n once, at the end.
-        gradient.scale(F::one() / n);
+        self.forward_unchecked(workspace, x);
+        let cost_sum =
+            self.backward_sums_unchecked(workspace, (x, y), loss, gradient, F::one() / n);
         Ok(cost_sum / n)
     }
 
@@ -80,35 +81,24 @@ impl<F: NdFloat> Mlp<F> {
         workspace.check_rows(x.nrows())
     }
 
-    /// The batch's loss sum `Σ_i loss(a_i, y_i)`, with the gradient of that sum (not yet
-    /// divided by `n`) written into `gradient`. Shapes and the loss already checked.
-    pub(crate) fn gradient_sums_unchecked(
-        &self,
-        workspace: &mut Workspace<F>,
-        x: &ArrayRef2<F>,
-        y: &ArrayRef2<F>,
-        loss: Loss,
-        gradient: &mut Gradient<F>,
-    ) -> F {
-        self.forward_unchecked(workspace, x);
-        self.backward_sums_unchecked(workspace, x, y, loss, gradient)
-    }
-
-    /// The backward half of [`Mlp::gradient_sums_unchecked`]: the workspace already holds
-    /// the activations of a forward pass over `x`. Returns the loss sum.
+    /// Back-propagation of a batch whose forward pass over `x` the workspace holds (shapes
+    /// and the loss already checked). Returns the loss sum `Σ_i loss(a_i, y_i)`, and writes the
+    /// gradient of that sum times `scale` (the bits of [`Gradient::scale`] after the sums:
+    /// the serial path's `1/n`, the direct path's without a second pass).
     pub(crate) fn backward_sums_unchecked(
         &self,
         workspace: &mut Workspace<F>,
-        x: &ArrayRef2<F>,
-        y: &ArrayRef2<F>,
+        (x, y): (&ArrayRef2<F>, &ArrayRef2<F>),
         loss: Loss,
         gradient: &mut Gradient<F>,
+        scale: F,
     ) -> F {
         let n = x.nrows();
         if self.takes_direct_path()
             && let (Some(xs), Some(ys)) = (x.as_slice(), y.as_slice())
         {
-            return crate::direct::backward_sums(self, workspace, (xs, ys, n), loss, gradient);
+            let sums = (xs, ys, n);
+            return crate::direct::backward_sums(self, workspace, sums, loss, gradient, scale);
         }
         let last = self.layers.len() - 1;
         let Workspace { a, delta, z_last, .. } = workspace;
@@ -137,6 +127,9 @@ impl<F: NdFloat> Mlp<F> {
                 matmul_a_bt_into(&mut delta_prev, &delta_l, &self.layers[l].w);
                 self.layers[l - 1].activation.mul_derivative_inplace(&mut delta_prev, &a_prev);
             }
+        }
+        if scale != F::one() {
+            gradient.scale(scale);
         }
         cost_sum
     }

@@ -203,6 +203,9 @@ impl<F: NdFloat> BatchGradient<F> {
         let (chunking, count) = (self.chunking, self.chunk_count(n));
         let inverse_n = F::one() / cast::<F>(n as f64);
         let chunks = &mut self.chunks[..count];
+        // One chunk is the whole batch and its gradient the batch's: its sums are scaled
+        // by `1/n` as they are written. Several are scaled at the tree's root.
+        let scale = if count == 1 { inverse_n } else { F::one() };
         let work = |i, chunk: &mut Chunk<F>| {
             // One chunk is the whole batch: no view to cut (a slice costs more than a
             // small network's step does arithmetic).
@@ -217,10 +220,10 @@ impl<F: NdFloat> BatchGradient<F> {
             }
             chunk.loss_sum = mlp.backward_sums_unchecked(
                 &mut chunk.workspace,
-                &x,
-                &y,
+                (&x, &y),
                 loss,
                 &mut chunk.gradient,
+                scale,
             );
         };
         if count == 1 {
@@ -228,7 +231,6 @@ impl<F: NdFloat> BatchGradient<F> {
             // tree (its closure and join cost more than a small network's step).
             let first = &mut chunks[0];
             work(0, first);
-            first.gradient.scale(inverse_n);
             return first.loss_sum / cast::<F>(n as f64);
         }
         run_tree(

@@ -28,15 +28,12 @@ use crate::{Gradient, Loss, Mlp, Workspace};
 const MAX_WEIGHTS: usize = 16;
 
 impl<F: NdFloat> Mlp<F> {
-    /// Whether the network is small enough for the direct path: decided by its shape alone
-    /// (and its parameters' storage, which the engine keeps row-major; a bias handed in
-    /// with a reversed stride goes the general way).
+    /// Whether the network is small enough for the direct path: decided by its shape alone.
+    /// (Its parameters are always row-major: [`Layer::new`](crate::Layer::new) makes them
+    /// so, and nothing can change a layer's storage afterwards. Asking ndarray for the
+    /// layout here instead cost about 50 instructions a call, twice a step.)
     pub(crate) fn takes_direct_path(&self) -> bool {
-        self.layers.iter().all(|layer| {
-            layer.w.len() <= MAX_WEIGHTS
-                && layer.w.is_standard_layout()
-                && layer.b.as_slice().is_some()
-        })
+        self.layers.iter().all(|layer| layer.w.len() <= MAX_WEIGHTS)
     }
 }
 
@@ -49,7 +46,7 @@ fn flat_mut<F>(m: &mut Array2<F>) -> &mut [F] {
     m.as_slice_mut().expect("the engine's buffers and parameters are row-major")
 }
 
-/// A bias: contiguous (checked by [`Mlp::takes_direct_path`], or built by the engine).
+/// A bias: contiguous ([`Layer::new`](crate::Layer::new) makes it so, or the engine built it).
 fn flat1<F>(b: &Array1<F>) -> &[F] {
     b.as_slice().expect("a contiguous bias")
 }
@@ -106,13 +103,16 @@ fn affine<F: NdFloat>(
 }
 
 /// Back-propagation of the `n` rows of `x` and `y` (row-major) after [`forward`]: returns
-/// the loss sum and writes the gradient of that sum, as [`Mlp::backward_sums_unchecked`].
+/// the loss sum and writes the gradient of that sum times `scale`, as
+/// [`Mlp::backward_sums_unchecked`]. Each entry is its sum times `scale`, the bits of
+/// [`Gradient::scale`] after the sums, without a second pass.
 pub(crate) fn backward_sums<F: NdFloat>(
     mlp: &Mlp<F>,
     workspace: &mut Workspace<F>,
     (x, y, n): (&[F], &[F], usize),
     loss: Loss,
     gradient: &mut Gradient<F>,
+    scale: F,
 ) -> F {
     let last = mlp.layers.len() - 1;
     let d_last = mlp.layers[last].w.ncols();
@@ -146,7 +146,7 @@ pub(crate) fn backward_sums<F: NdFloat>(
                 for i in 0..n {
                     s += a_prev[i * d_in + p] * delta_l[i * d + j];
                 }
-                *g = s;
+                *g = s * scale;
             }
         }
         let gb = g.b.as_slice_mut().expect("a gradient's bias is contiguous");
@@ -155,7 +155,7 @@ pub(crate) fn backward_sums<F: NdFloat>(
             for i in 0..n {
                 s += delta_l[i * d + j];
             }
-            *g = s;
+            *g = s * scale;
         }
         if l > 0 {
             // Δ_{l-1} = (Δ_l · W_lᵀ) ⊙ f'_{l-1}(Z_{l-1}): entry (i, k) is the dot product of

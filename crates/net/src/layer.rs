@@ -40,9 +40,10 @@ impl<F: NdFloat> Layer<F> {
         }
         check_finite_matrix(|| "weights".to_owned(), &w)?;
         check_finite_vector(|| "bias".to_owned(), &b)?;
-        // Row-major storage, whatever the caller passed: the kernels and the parameter
-        // order (`Mlp::parameters`) assume it.
+        // Row-major, contiguous storage, whatever the caller passed: the kernels, the direct
+        // path's slices and the parameter order (`Mlp::parameters`) assume it.
         let w = if w.is_standard_layout() { w } else { w.as_standard_layout().into_owned() };
+        let b = if b.is_standard_layout() { b } else { b.as_standard_layout().into_owned() };
         Ok(Layer { w, b, activation })
     }
 
@@ -79,5 +80,26 @@ impl<F: NdFloat> Layer<F> {
     /// The number of neurons (`d`).
     pub fn outputs(&self) -> usize {
         self.w.ncols()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, Array2, Axis, array};
+
+    use super::*;
+
+    #[test]
+    fn parameters_are_stored_row_major_whatever_the_layout_handed_in() {
+        // A transposed weight matrix and a bias with a reversed stride: the kernels and
+        // the direct path read both as plain slices, so the layer stores copies in order.
+        let w: Array2<f64> = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]].reversed_axes();
+        let mut b: Array1<f64> = array![7.0, 8.0];
+        b.invert_axis(Axis(0));
+        assert!(w.as_slice().is_none() && b.as_slice().is_none());
+        let layer = Layer::new(w.clone(), b.clone(), Activation::Sigmoid).unwrap();
+        assert_eq!(layer.w.as_slice(), Some(&[1.0, 4.0, 2.0, 5.0, 3.0, 6.0][..]));
+        assert_eq!(layer.b.as_slice(), Some(&[8.0, 7.0][..]));
+        assert_eq!((layer.w(), layer.b()), (w.view(), b.view()));
     }
 }
