@@ -120,19 +120,24 @@ pub(crate) fn sigmoid<F: NdFloat>(z: F) -> F {
     }
 }
 
-/// Every `z` of the slice replaced by `σ(z)`: a loop that vectorises.
+/// Every `z` of the slice replaced by `σ(z)`: a loop that vectorises, for AVX-512 where the
+/// CPU has it and the slice fills a vector.
 pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
     // The typed loops are separate functions so that each is compiled, and vectorised, for
     // its float type; the generic body dispatches once per slice.
     fn for_f32(z: &mut [f32]) {
-        for v in z {
-            *v = 1.0 / (1.0 + exp_f32(-*v));
+        #[cfg(target_arch = "x86_64")]
+        if z.len() >= 16 && avx512::sigmoid_f32(z) {
+            return;
         }
+        sigmoid_f32(z);
     }
     fn for_f64(z: &mut [f64]) {
-        for v in z {
-            *v = 1.0 / (1.0 + exp_f64(-*v));
+        #[cfg(target_arch = "x86_64")]
+        if z.len() >= 8 && avx512::sigmoid_f64(z) {
+            return;
         }
+        sigmoid_f64(z);
     }
     let f32_loop: fn(&mut [f32]) = for_f32;
     let f64_loop: fn(&mut [f64]) = for_f64;
@@ -142,6 +147,60 @@ pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
         f(z)
     } else {
         z.iter_mut().for_each(|v| *v = sigmoid(*v));
+    }
+}
+
+/// The sigmoid loops, inlined into each caller: the portable build (SSE2 on x86_64) and
+/// [`avx512`]'s. The same operations in the same order either way, never fused (Rust does
+/// not contract `a·b + c`), so both give the same bits.
+#[inline(always)]
+fn sigmoid_f32(z: &mut [f32]) {
+    for v in z {
+        *v = 1.0 / (1.0 + exp_f32(-*v));
+    }
+}
+
+#[inline(always)]
+fn sigmoid_f64(z: &mut [f64]) {
+    for v in z {
+        *v = 1.0 / (1.0 + exp_f64(-*v));
+    }
+}
+
+/// The sigmoid loops compiled for AVX-512, chosen at run time: a baseline x86_64 build
+/// vectorises them 4 `f32` wide (SSE2), these 16 wide. The sigmoid over short rows was about
+/// a quarter of the 5-bit adder's step (docs/performance.md).
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx512 {
+    #[target_feature(enable = "avx512f")]
+    fn sigmoid_f32_avx512(z: &mut [f32]) {
+        super::sigmoid_f32(z);
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn sigmoid_f64_avx512(z: &mut [f64]) {
+        super::sigmoid_f64(z);
+    }
+
+    /// Runs the AVX-512 loop and says `true` if the CPU has AVX-512F; `false` otherwise.
+    pub(super) fn sigmoid_f32(z: &mut [f32]) -> bool {
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            return false;
+        }
+        // SAFETY: the function's one requirement, a CPU with AVX-512F, is checked above.
+        unsafe { sigmoid_f32_avx512(z) };
+        true
+    }
+
+    /// Runs the AVX-512 loop and says `true` if the CPU has AVX-512F; `false` otherwise.
+    pub(super) fn sigmoid_f64(z: &mut [f64]) -> bool {
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            return false;
+        }
+        // SAFETY: as in `sigmoid_f32`.
+        unsafe { sigmoid_f64_avx512(z) };
+        true
     }
 }
 
@@ -211,5 +270,28 @@ mod tests {
         assert!(tiny > 0.0 && ulps32(tiny, (-100.0_f64).exp() as f32) <= 1);
         assert!(ulps64(exp_f64(709.7), 709.7_f64.exp()) <= 2);
         assert!(ulps64(exp_f64(-740.0), (-740.0_f64).exp()) <= 1);
+    }
+
+    #[test]
+    fn every_slice_length_gives_the_bits_of_the_scalar_sigmoid() {
+        // Lengths below, at and past one AVX-512 vector and with every remainder, so the
+        // run-time choice of loop (and its scalar tail) cannot change a bit.
+        let values32: Vec<f32> = (0..97)
+            .map(|i| (i as f32 - 48.0) * 0.37)
+            .chain([-104.5, 89.5, 0.0, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY])
+            .collect();
+        let values64: Vec<f64> = values32.iter().map(|&v| f64::from(v) * 1.7).collect();
+        for len in 0..values32.len() {
+            let mut z = values32[..len].to_vec();
+            sigmoid_slice(&mut z);
+            for (&got, &v) in z.iter().zip(&values32) {
+                assert_eq!(got.to_bits(), sigmoid(v).to_bits(), "f32 sigmoid({v}), length {len}");
+            }
+            let mut z = values64[..len].to_vec();
+            sigmoid_slice(&mut z);
+            for (&got, &v) in z.iter().zip(&values64) {
+                assert_eq!(got.to_bits(), sigmoid(v).to_bits(), "f64 sigmoid({v}), length {len}");
+            }
+        }
     }
 }
