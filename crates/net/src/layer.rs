@@ -83,6 +83,37 @@ impl<F: NdFloat> Layer<F> {
     }
 }
 
+/// One layer of a network, lent to change its parameters in place
+/// ([`Mlp::layers_mut`](crate::Mlp::layers_mut), [`Mlp::layer_mut`](crate::Mlp::layer_mut)):
+/// the weights and bias as views, so that their shapes, and the network's architecture, stay
+/// fixed. Everything [`Layer`] reads is available through it.
+#[derive(Debug)]
+pub struct LayerMut<'a, F>(&'a mut Layer<F>);
+
+impl<'a, F: NdFloat> LayerMut<'a, F> {
+    pub(crate) fn new(layer: &'a mut Layer<F>) -> Self {
+        LayerMut(layer)
+    }
+
+    /// The weights, `d_prev × d`, to change in place.
+    pub fn w_mut(&mut self) -> ArrayViewMut2<'_, F> {
+        self.0.w_mut()
+    }
+
+    /// The bias, length `d`, to change in place.
+    pub fn b_mut(&mut self) -> ArrayViewMut1<'_, F> {
+        self.0.b_mut()
+    }
+}
+
+impl<F> std::ops::Deref for LayerMut<'_, F> {
+    type Target = Layer<F>;
+
+    fn deref(&self) -> &Layer<F> {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ndarray::{Array1, Array2, Axis, array};

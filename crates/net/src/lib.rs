@@ -128,7 +128,7 @@ pub use finite_difference::{
 };
 pub use gradient::{Gradient, LayerGradient};
 pub use init::Init;
-pub use layer::Layer;
+pub use layer::{Layer, LayerMut};
 pub use loss::Loss;
 pub use metrics::{
     ConfusionMatrix, Metrics, confusion_matrix, evaluate, evaluate_with_confusion, predicted_class,

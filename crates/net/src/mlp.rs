@@ -5,7 +5,7 @@ use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::uniform::SampleUniform;
 use nn_tensor::{Activation, add_row_into, matmul_into};
 
-use crate::{Architecture, Dataset, Init, Layer, Loss, NetError, Workspace};
+use crate::{Architecture, Dataset, Init, Layer, LayerMut, Loss, NetError, Workspace};
 
 /// A multi-layer perceptron: only its parameters and each layer's activation.
 ///
@@ -109,9 +109,30 @@ impl<F: NdFloat> Mlp<F> {
         &self.layers
     }
 
-    /// The layers, to change their parameters in place (their shapes stay fixed).
-    pub fn layers_mut(&mut self) -> &mut [Layer<F>] {
-        &mut self.layers
+    /// The layers, first to last, to change their parameters in place.
+    ///
+    /// Each [`LayerMut`] lends the weights and the bias as views, never the layer itself:
+    /// a layer put in another's place could have other shapes than the network's
+    /// architecture says, which every check of a batch against the network relies on.
+    ///
+    /// ```
+    /// use nn_net::{Activation, Init, Mlp};
+    /// use nn_net::rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let mut net = Mlp::<f32>::new(&"2-3-1".parse()?, &[Activation::Relu, Activation::Sigmoid], Init::Xavier, &mut StdRng::seed_from_u64(1))?;
+    /// for mut layer in net.layers_mut() {
+    ///     layer.b_mut().fill(0.0);
+    /// }
+    /// assert!(net.layers().iter().all(|layer| layer.b().iter().all(|&b| b == 0.0)));
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    pub fn layers_mut(&mut self) -> impl ExactSizeIterator<Item = LayerMut<'_, F>> {
+        self.layers.iter_mut().map(LayerMut::new)
+    }
+
+    /// Layer `index` (from 0), to change its parameters in place; `None` past the last.
+    pub fn layer_mut(&mut self, index: usize) -> Option<LayerMut<'_, F>> {
+        self.layers.get_mut(index).map(LayerMut::new)
     }
 
     /// The activation of the output layer.

@@ -206,7 +206,7 @@ fn a_file_loads_as_the_other_float_type_by_the_documented_rule() {
 
     // A weight beyond f32's range is refused, not turned into infinity.
     let mut huge = wide.clone();
-    huge.mlp.layers_mut()[1].w_mut()[[2, 0]] = 1e300;
+    huge.mlp.layer_mut(1).unwrap().w_mut()[[2, 0]] = 1e300;
     huge.save(&path).unwrap();
     assert_refused(&path, &["tensor layers.1.weight: value 2 is 1e300, beyond the range of f32"]);
     assert_eq!(Model::<f64>::load(&path).unwrap(), huge);
@@ -472,7 +472,7 @@ fn non_finite_parameters_are_refused_on_load_and_on_save() {
     assert_refused(&path, &["tensor normalization.shift: value 1 is NaN"]);
 
     let mut model = small(9);
-    model.mlp.layers_mut()[0].b_mut()[1] = f32::NAN;
+    model.mlp.layer_mut(0).unwrap().b_mut()[1] = f32::NAN;
     let path = dir.path().join("nan.safetensors");
     let e = err(model.save(&path));
     assert_says(&e, &path, &["tensor layers.0.bias: value 1 is NaN; expected finite numbers"]);
@@ -532,7 +532,7 @@ fn saving_over_a_model_replaces_it_whole_or_not_at_all() {
 
     // (a) Saves that fail leave it as it was.
     let mut bad = new.clone();
-    bad.mlp.layers_mut()[1].w_mut()[[0, 0]] = f32::INFINITY;
+    bad.mlp.layer_mut(1).unwrap().w_mut()[[0, 0]] = f32::INFINITY;
     assert_says(&err(bad.save(&path)), &path, &["value 0 is inf"]);
     assert_eq!(Model::<f32>::load(&path).unwrap(), old);
     assert_eq!(entries(dir.path()), only_the_model);
