@@ -185,7 +185,9 @@ impl Checkpoint {
                 float_name::<F>()
             )));
         }
-        let architecture: Architecture = setting("architecture")?.parse()?;
+        let architecture: Architecture = setting("architecture")?
+            .parse()
+            .map_err(|e: NetError| fail(format!("setting architecture: {e}")))?;
         let activations = setting("activations")?
             .split(',')
             .map(|name| name.parse::<Activation>().map_err(|e| fail(format!("activations: {e}"))))

@@ -745,6 +745,8 @@ fn an_edited_checkpoint_is_refused_naming_what_is_wrong() {
         (Box::new(remove("history")), vec!["missing metadata", "history"]),
         (Box::new(set("setting.dtype", "f16")), vec!["f16"]),
         (Box::new(set("setting.architecture", "3-4-2")), vec!["layers.0.weight", "[3, 4]"]),
+        // Found by the model_file fuzz target: this error alone did not name the file.
+        (Box::new(set("setting.architecture", "0-4-2")), vec!["architecture", "at least 1"]),
         (Box::new(set("setting.activations", "tanh")), vec!["activations"]),
         (Box::new(set("setting.optimizer", "adam beta1=1.5")), vec!["optimizer", "beta1"]),
         (Box::new(set("setting.optimizer", "momentum")), vec!["optimizer.velocity."]),

@@ -1,0 +1,6 @@
+//! Fuzz target: `nn_fuzz::csv` on every input (see its docs for what it checks).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    nn_fuzz::csv(data);
+});
