@@ -41,17 +41,30 @@ impl<F: NdFloat> Mlp<F> {
 }
 
 /// A buffer the engine built (a workspace's, a layer's, a gradient's): always row-major.
+#[expect(
+    clippy::expect_used,
+    reason = "the engine builds its buffers and parameters row-major, and the direct path is \
+              taken only for standard-layout weights (`takes_direct_path`)"
+)]
 fn flat<F>(m: &Array2<F>) -> &[F] {
     m.as_slice().expect("the engine's buffers and parameters are row-major")
 }
 
+#[expect(clippy::expect_used, reason = "as `flat`: the engine's buffers are row-major")]
 fn flat_mut<F>(m: &mut Array2<F>) -> &mut [F] {
     m.as_slice_mut().expect("the engine's buffers and parameters are row-major")
 }
 
 /// A bias: contiguous (checked by [`Mlp::takes_direct_path`], or built by the engine).
+#[expect(clippy::expect_used, reason = "biases are checked or built contiguous (above)")]
 fn flat1<F>(b: &Array1<F>) -> &[F] {
     b.as_slice().expect("a contiguous bias")
+}
+
+/// A gradient's bias, which the engine builds: contiguous.
+#[expect(clippy::expect_used, reason = "a gradient's bias is built by the engine, contiguous")]
+fn flat1_mut<F>(b: &mut Array1<F>) -> &mut [F] {
+    b.as_slice_mut().expect("a gradient's bias is contiguous")
 }
 
 /// Feed-forward of the `n` rows of `x` (row-major, `n × d_0`) into the workspace, as
@@ -149,7 +162,7 @@ pub(crate) fn backward_sums<F: NdFloat>(
                 *g = s;
             }
         }
-        let gb = g.b.as_slice_mut().expect("a gradient's bias is contiguous");
+        let gb = flat1_mut(&mut g.b);
         for (j, g) in gb.iter_mut().enumerate() {
             let mut s = F::zero();
             for i in 0..n {
