@@ -52,6 +52,11 @@ const CASES: &[Case] = &[
     case("binary junk as CSV", "train --train {d}/junk.bin --arch 2-4-3", "junk.bin"),
     case("gzip garbage", "train --train {d}/junk.csv.gz --arch 2-4-3", "gzip"),
     case(
+        "test width against train",
+        "train --train {d}/good.csv --test {d}/wide.csv --arch 2-4-3 --save {d}/out.safetensors",
+        "--test: expected 2 input columns",
+    ),
+    case(
         "width against --arch",
         "train --train {d}/good.csv --arch 5-4-3 --save {d}/out.safetensors",
         "--arch: expected 2",

@@ -197,7 +197,11 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
     let classes = train_file.classes;
     let mut train = train_file.dataset;
     let mut held_out = match &options.test {
-        Some(path) => Some(options.data.load::<F>(path, classes)?.dataset),
+        Some(path) => {
+            let test = options.data.load::<F>(path, classes)?.dataset;
+            check_same_width(&train, &test, options, path)?;
+            Some(test)
+        }
         None => None,
     };
     if let Some(fraction) = options.validation {
@@ -306,6 +310,24 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
         samples_per_s: samples as f64 / step_seconds.max(f64::MIN_POSITIVE),
         model: options.save.as_ref().map(|p| p.display().to_string()),
     })
+}
+
+/// The test data must have the training data's inputs (its targets follow from the class
+/// count or `--regression`): say which files disagree, before any training.
+fn check_same_width<F: NdFloat>(
+    train: &Dataset<F>,
+    test: &Dataset<F>,
+    options: &Options,
+    path: &std::path::Path,
+) -> Result<(), CommandError> {
+    if test.input_width() == train.input_width() {
+        return Ok(());
+    }
+    Err(CommandError::setting(
+        "test",
+        format!("{} input columns, as {} has", train.input_width(), options.train.display()),
+        format!("{} in {}", test.input_width(), path.display()),
+    ))
 }
 
 /// The data must fit `--arch`: say which flag and which file disagree.
