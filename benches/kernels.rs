@@ -13,6 +13,12 @@
 //!
 //! (`--noplot`: criterion's plots need system fonts.)
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark whose set-up fails should stop loudly, at the line that failed"
+)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

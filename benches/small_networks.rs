@@ -8,6 +8,12 @@
 //! Run it on one thread (`RAYON_NUM_THREADS=1`) to compare with the targets; every
 //! batch here is one chunk anyway, so it runs serially.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark whose set-up fails should stop loudly, at the line that failed"
+)]
+
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -4,6 +4,12 @@
 //!
 //! `cargo bench --bench training_step`
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark whose set-up fails should stop loudly, at the line that failed"
+)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -26,6 +26,8 @@ use nn_net::{
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::commands::MAX_THREADS;
+
 /// The standard shapes, one word each: the rows of the speed table in docs/performance.md.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
@@ -119,10 +121,11 @@ impl FromStr for ThreadCounts {
         let counts = s
             .split(',')
             .map(|t| match t.trim().parse::<usize>() {
-                Ok(0) | Err(_) => Err(format!(
-                    "expected thread counts of at least 1 joined by ',', such as 1,2; found {t:?}"
+                Ok(n @ 1..=MAX_THREADS) => Ok(n),
+                _ => Err(format!(
+                    "expected thread counts of at least 1 (and at most {MAX_THREADS}) joined \
+                     by ',', such as 1,2; found {t:?}"
                 )),
-                Ok(n) => Ok(n),
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ThreadCounts(counts))
@@ -151,34 +154,34 @@ pub struct Options {
     #[arg(long, default_value = "sgd", value_parser = crate::commands::check_parses::<nn_net::Optimizer<f64>>)]
     pub optimizer: String,
     /// Rows per step [default: 1000].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub batch: Option<usize>,
     /// Thread counts to run, such as 1,2.
-    #[arg(long, default_value = "1,2")]
+    #[arg(long, allow_negative_numbers = true, default_value = "1,2")]
     pub threads: ThreadCounts,
     /// Float type.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,
     /// Timed steps per thread count (instead of --seconds).
-    #[arg(long, conflicts_with = "seconds")]
+    #[arg(long, allow_negative_numbers = true, conflicts_with = "seconds")]
     pub steps: Option<usize>,
     /// Seconds of timed steps per thread count.
     #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     pub seconds: f64,
     /// Times to run the thread counts in turn; each row reports the median round.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub rounds: usize,
     /// The fewest rows per chunk of the parallel batch sum.
-    #[arg(long, default_value_t = Chunking::default().rows)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = Chunking::default().rows)]
     pub chunk_rows: usize,
     /// The most chunks a batch is cut into.
-    #[arg(long, default_value_t = Chunking::default().max_chunks)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = Chunking::default().max_chunks)]
     pub max_chunks: usize,
     /// Learning rate.
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub rate: f64,
     /// Seed of the network and the data.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
     /// One JSON object per thread count, each on its own line.
     #[arg(long)]
@@ -202,6 +205,9 @@ pub enum BenchError {
         /// What was given.
         found: String,
     },
+    /// The network and batch would not fit in memory.
+    #[error(transparent)]
+    Memory(#[from] crate::commands::TooLarge),
     /// rayon could not start a pool.
     #[error("could not start a pool of {threads} threads: {reason}")]
     Pool {
@@ -362,6 +368,7 @@ pub fn run(options: &Options) -> Result<Report, BenchError> {
 
 fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, BenchError> {
     let settings = options.resolve()?;
+    crate::commands::check_training_memory(&settings.arch, settings.batch, size_of::<F>())?;
     let chunking = Chunking {
         rows: options.chunk_rows,
         max_chunks: options.max_chunks,

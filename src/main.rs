@@ -4,10 +4,11 @@
 //! binary adder (8-16-5) until every sum is right, printing progress and the result.
 //! `nn demo NAME` runs each of the notes' lessons.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use nn::lessons::{LessonError, adder, chain, fd_vs_gd, gates, twice, xor};
+use nn::lessons::{adder, chain, fd_vs_gd, gates, twice, xor};
 use nn::{bench, commands};
 
 /// A neural-network engine for CPUs: feed-forward and back-propagation over whole batches.
@@ -21,6 +22,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run one of the notes' lessons, from one weight to an n-bit adder.
+    // Without a lesson, an error naming the lessons rather than the help on stderr.
+    #[command(arg_required_else_help = false)]
     Demo {
         #[command(subcommand)]
         lesson: Lesson,
@@ -57,27 +60,22 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help and --version print to stdout
         Err(e) => {
-            // clap's first line names the problem; the usage hint after it is noise in
-            // scripts and logs.
-            let rendered = e.render().to_string();
-            eprintln!("{}", rendered.lines().next().unwrap_or("error: bad arguments"));
+            eprintln!("{}", one_line(&e.render().to_string()));
             return ExitCode::from(2);
         }
     };
     let outcome = match cli.command {
-        None => run(&Lesson::Adder(adder::Options::default())).map_err(|e| e.to_string()),
-        Some(Command::Demo { lesson }) => run(&lesson).map_err(|e| e.to_string()),
+        None => run(&Lesson::Adder(adder::Options::default())),
+        Some(Command::Demo { lesson }) => run(&lesson),
         Some(Command::Bench(options)) => bench::run(&options)
-            .map(|report| {
-                print!("{}", if options.json { report.json_lines() } else { report.to_string() })
-            })
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())
+            .and_then(|r| emit(if options.json { r.json_lines() } else { r.to_string() })),
         Some(Command::Train(options)) => commands::train::run(&options)
-            .map(|r| print_report(&r, options.json))
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())
+            .and_then(|r| emit_report(&r, options.json)),
         Some(Command::Eval(options)) => commands::eval::run(&options)
-            .map(|r| print_report(&r, options.json))
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())
+            .and_then(|r| emit_report(&r, options.json)),
         Some(Command::Predict(options)) => {
             commands::predict::run(&options, &mut std::io::stdout().lock())
                 .map_err(|e| e.to_string())
@@ -92,30 +90,53 @@ fn main() -> ExitCode {
     }
 }
 
+/// clap's message as one line: its first paragraph, which names the problem (and, for
+/// missing arguments or a missing subcommand, lists them on the lines below the first).
+/// The tips and usage after it are noise in scripts and logs.
+fn one_line(rendered: &str) -> String {
+    let problem: Vec<&str> =
+        rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    if problem.is_empty() { "error: bad arguments".to_owned() } else { problem.join(" ") }
+}
+
+/// Writes `text` to stdout. `print!` would panic when stdout is gone (`nn … | head -1`);
+/// this says so in one line instead.
+fn emit(text: impl std::fmt::Display) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    write!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write the output: {e}"))
+}
+
 /// A summary as text, or as one JSON object with `--json`.
-fn print_report<R: std::fmt::Display + serde::Serialize>(report: &R, json: bool) {
+fn emit_report<R: std::fmt::Display + serde::Serialize>(
+    report: &R,
+    json: bool,
+) -> Result<(), String> {
     if json {
-        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        let line = serde_json::to_string(report).map_err(|e| format!("cannot write JSON: {e}"))?;
+        emit(format_args!("{line}\n"))
     } else {
-        print!("{report}");
+        emit(report)
     }
 }
 
-fn run(lesson: &Lesson) -> Result<(), LessonError> {
+fn run(lesson: &Lesson) -> Result<(), String> {
     match lesson {
-        Lesson::Twice(options) => print!("{}", twice::run(options)?),
-        Lesson::Gates(options) => print!("{}", gates::run(options)?),
-        Lesson::Chain(options) => print!("{}", chain::run(options)?),
-        Lesson::Xor(options) => print!("{}", xor::run(options)?),
+        Lesson::Twice(options) => emit(twice::run(options).map_err(|e| e.to_string())?),
+        Lesson::Gates(options) => emit(gates::run(options).map_err(|e| e.to_string())?),
+        Lesson::Chain(options) => emit(chain::run(options).map_err(|e| e.to_string())?),
+        Lesson::Xor(options) => emit(xor::run(options).map_err(|e| e.to_string())?),
         Lesson::Adder(options) => {
-            println!("Training a {}-bit adder until every sum is right…", options.bits);
-            let report = adder::run(options, adder::print_progress)?;
-            print!("{report}");
+            emit(format_args!(
+                "Training a {}-bit adder until every sum is right…\n",
+                options.bits
+            ))?;
+            emit(adder::run(options, adder::print_progress).map_err(|e| e.to_string())?)
         }
         Lesson::FdVsGd(options) => {
-            let report = fd_vs_gd::run(options)?;
-            print!("{}", if options.json { report.json_lines() } else { report.to_string() });
+            let report = fd_vs_gd::run(options).map_err(|e| e.to_string())?;
+            emit(if options.json { report.json_lines() } else { report.to_string() })
         }
     }
-    Ok(())
 }

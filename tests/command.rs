@@ -1,6 +1,9 @@
 //! The `nn` command end to end: each lesson runs, bad flags and settings give a clear
 //! error and a non-zero exit, and nothing panics.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::process::{Command, Output};
 
 fn nn(args: &[&str]) -> Output {

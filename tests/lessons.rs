@@ -1,6 +1,9 @@
 //! Each lesson's claim holds with its default (fixed) seed: what the notes say each
 //! network learns, it learns here, and what it cannot learn, it does not.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use nn::lessons::{adder, chain, fd_vs_gd, gates, twice, xor};
 
 #[test]

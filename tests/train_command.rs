@@ -2,6 +2,9 @@
 //! JSON summary, a saved model used again, checkpoints resumed to the same bytes, plots,
 //! and clear refusals of bad flags before any work is done.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -20,10 +20,10 @@ pub struct DataFlags {
     pub label_column: LabelColumn,
     /// CSV targets are K regression columns (placed by --label-column) instead of a class
     /// label.
-    #[arg(long, value_name = "K")]
+    #[arg(long, allow_negative_numbers = true, value_name = "K")]
     pub regression: Option<usize>,
     /// Use only the first N samples of each file (for quick runs).
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub limit: Option<usize>,
 }
 

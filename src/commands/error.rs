@@ -20,6 +20,9 @@ pub enum CommandError {
     /// A model file could not be read or written.
     #[error(transparent)]
     Model(#[from] nn_net::ModelFileError),
+    /// The network and batch would not fit in memory.
+    #[error(transparent)]
+    Memory(#[from] super::TooLarge),
     /// The plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),

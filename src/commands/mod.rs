@@ -3,6 +3,7 @@
 mod data_flags;
 mod error;
 pub mod eval;
+mod memory;
 mod model_flags;
 mod model_on_data;
 pub mod predict;
@@ -10,18 +11,25 @@ pub mod train;
 
 pub use data_flags::{DataFlags, default_normalization};
 pub use error::CommandError;
+pub use memory::{TooLarge, check_training_memory, training_bytes};
 pub use model_flags::{ModelFlags, check_parses};
 pub use model_on_data::ModelOnData;
 
 use std::path::Path;
 
+/// The most threads `--threads` takes: more than any CPU this engine runs on has cores,
+/// and far more than a batch has chunks. A typo such as `--threads 100000` would otherwise
+/// spend minutes starting threads that have nothing to do.
+pub const MAX_THREADS: usize = 1024;
+
 /// A rayon pool of `threads` threads, or of every core.
 ///
 /// # Errors
-/// [`CommandError::Setting`] for 0 threads; [`CommandError::Pool`] if rayon cannot start it.
+/// [`CommandError::Setting`] for 0 threads or more than [`MAX_THREADS`];
+/// [`CommandError::Pool`] if rayon cannot start it.
 pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CommandError> {
-    if threads == Some(0) {
-        return Err(CommandError::setting("threads", "at least 1", 0));
+    if let Some(n) = threads.filter(|&n| n == 0 || n > MAX_THREADS) {
+        return Err(CommandError::setting("threads", format!("1 to {MAX_THREADS}"), n));
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -45,10 +53,11 @@ pub fn check_writable(flag: &'static str, path: &Path) -> Result<(), CommandErro
         _ => Path::new("."),
     };
     if !parent.is_dir() {
+        let why = if parent.exists() { "is not a directory" } else { "does not exist" };
         return Err(CommandError::setting(
             flag,
             "a path in an existing directory",
-            format!("{shown} ({} does not exist)", parent.display()),
+            format!("{shown} ({} {why})", parent.display()),
         ));
     }
     tempfile::NamedTempFile::new_in(parent)

@@ -19,6 +19,6 @@ pub struct ModelOnData {
     #[command(flatten)]
     pub flags: DataFlags,
     /// Threads [default: every core].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub threads: Option<usize>,
 }

@@ -21,6 +21,8 @@ use crate::plot::{CostSeries, PlotFormat, plot_costs};
 use crate::progress::{EpochProgress, EpochSummary, Output, Plan};
 
 /// The settings of `nn train`.
+// `allow_negative_numbers` on the number flags: `--epochs -1` is then a bad value of
+// `--epochs` (clap names the flag) rather than an unknown argument `-1`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct Options {
     /// The training data: a CSV file, or an IDX images file with its labels file beside it
@@ -31,7 +33,7 @@ pub struct Options {
     #[arg(long)]
     pub test: Option<PathBuf>,
     /// Without --test: hold out this fraction of --train for validation.
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, allow_negative_numbers = true, value_name = "FRACTION")]
     pub validation: Option<f64>,
     /// The model and its training settings.
     #[command(flatten)]
@@ -44,16 +46,16 @@ pub struct Options {
     #[arg(long)]
     pub normalize: Option<NormalizationKind>,
     /// Passes over the training data.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 10)]
     pub epochs: usize,
     /// Samples per step.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 64)]
     pub batch: usize,
     /// Seed of the initial weights, the validation split and the shuffles.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
     /// Threads [default: every core].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Float type.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
@@ -65,14 +67,14 @@ pub struct Options {
     #[arg(long, value_name = "DIR")]
     pub checkpoint: Option<PathBuf>,
     /// Epochs between checkpoints.
-    #[arg(long, default_value_t = 1, requires = "checkpoint")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1, requires = "checkpoint")]
     pub every: usize,
     /// Continue the run whose checkpoint is in this directory.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
     /// Stop when the test (or validation) cost has not improved for P epochs, and keep the
     /// best epoch's parameters.
-    #[arg(long, value_name = "P")]
+    #[arg(long, allow_negative_numbers = true, value_name = "P")]
     pub patience: Option<usize>,
     /// Draw the training and test cost per epoch into this .svg or .png file.
     #[arg(long, value_name = "FILE")]
@@ -195,7 +197,11 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
     let classes = train_file.classes;
     let mut train = train_file.dataset;
     let mut held_out = match &options.test {
-        Some(path) => Some(options.data.load::<F>(path, classes)?.dataset),
+        Some(path) => {
+            let test = options.data.load::<F>(path, classes)?.dataset;
+            check_same_width(&train, &test, options, path)?;
+            Some(test)
+        }
         None => None,
     };
     if let Some(fraction) = options.validation {
@@ -213,6 +219,11 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
         data.normalize(&normalization)?;
     }
     check_fits(flags, &train, options)?;
+    super::check_training_memory(
+        &flags.arch,
+        options.batch.min(train.len()),
+        std::mem::size_of::<F>(),
+    )?;
 
     let output = flags.output_activation(classes);
     let loss = flags.loss_for(output);
@@ -299,6 +310,24 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
         samples_per_s: samples as f64 / step_seconds.max(f64::MIN_POSITIVE),
         model: options.save.as_ref().map(|p| p.display().to_string()),
     })
+}
+
+/// The test data must have the training data's inputs (its targets follow from the class
+/// count or `--regression`): say which files disagree, before any training.
+fn check_same_width<F: NdFloat>(
+    train: &Dataset<F>,
+    test: &Dataset<F>,
+    options: &Options,
+    path: &std::path::Path,
+) -> Result<(), CommandError> {
+    if test.input_width() == train.input_width() {
+        return Ok(());
+    }
+    Err(CommandError::setting(
+        "test",
+        format!("{} input columns, as {} has", train.input_width(), options.train.display()),
+        format!("{} in {}", test.input_width(), path.display()),
+    ))
 }
 
 /// The data must fit `--arch`: say which flag and which file disagree.

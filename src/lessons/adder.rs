@@ -9,6 +9,7 @@
 //! `n + 1` output bits is on the right side of 0.5.
 
 use std::fmt;
+use std::io::Write as _;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -148,8 +149,8 @@ fn count_correct(outputs: &ArrayRef2<f32>, bits: usize) -> usize {
 /// each check.
 ///
 /// # Errors
-/// [`LessonError::Setting`] for bad `bits`, `hidden` or `check_every`; the engine's
-/// errors for a bad rate or a diverging run.
+/// [`LessonError::Setting`] for bad `bits`, `hidden` (0, or too many to fit in memory) or
+/// `check_every`; the engine's errors for a bad rate or a diverging run.
 pub fn run(
     options: &Options,
     mut on_progress: impl FnMut(&Progress),
@@ -171,6 +172,14 @@ pub fn run(
         });
     }
     let architecture = Architecture::new(vec![2 * options.bits, hidden, options.bits + 1])?;
+    // The whole table is one batch.
+    crate::commands::check_training_memory(&architecture, data.len(), size_of::<f32>()).map_err(
+        |e| LessonError::Setting {
+            name: "hidden",
+            expected: format!("a network within the memory limit of {} bytes", e.limit),
+            found: format!("{hidden}, which would take at least {} bytes", e.bytes),
+        },
+    )?;
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut adder = Mlp::new(
         &architecture,
@@ -226,10 +235,11 @@ pub fn run(
 }
 
 /// Prints a progress line every 1,000 epochs, and one when every sum is right: the
-/// progress report the `nn` command and the example share.
+/// progress report the `nn` command and the example share. Best-effort, like the training
+/// progress: a closed stdout must not stop (or crash) the training.
 pub fn print_progress(progress: &Progress) {
     if progress.epoch.is_multiple_of(1000) || progress.correct == progress.total {
-        println!("{progress}");
+        let _ = writeln!(std::io::stdout(), "{progress}");
     }
 }
 

@@ -38,11 +38,15 @@ where
     R: std::fmt::Display,
     E: std::fmt::Display,
 {
-    match outcome {
-        Ok(report) => {
-            print!("{report}");
-            std::process::ExitCode::SUCCESS
-        }
+    use std::io::Write as _;
+    let written = match outcome {
+        // `print!` would panic on a closed stdout (`… | head -1`).
+        Ok(report) => write!(std::io::stdout(), "{report}")
+            .map_err(|e| format!("cannot write the output: {e}")),
+        Err(e) => Err(e.to_string()),
+    };
+    match written {
+        Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::ExitCode::FAILURE

@@ -105,7 +105,7 @@ impl<F: NdFloat> Mlp<F> {
         let a_last = a[last].slice(s![..n, ..]);
         let cost_sum = loss.sum_with_logits(&z_last.slice(s![..n, ..]), &a_last, y);
         // Δ_L = ∂(Σ loss)/∂Z_L
-        loss.output_delta_into(
+        loss.output_delta_unchecked(
             &mut delta[last].slice_mut(s![..n, ..]),
             &a_last,
             y,

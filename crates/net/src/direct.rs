@@ -38,17 +38,29 @@ impl<F: NdFloat> Mlp<F> {
 }
 
 /// A buffer the engine built (a workspace's, a layer's, a gradient's): always row-major.
+#[expect(
+    clippy::expect_used,
+    reason = "the engine builds its buffers row-major, and Layer::new stores weights row-major"
+)]
 fn flat<F>(m: &Array2<F>) -> &[F] {
     m.as_slice().expect("the engine's buffers and parameters are row-major")
 }
 
+#[expect(clippy::expect_used, reason = "as `flat`: the engine's buffers are row-major")]
 fn flat_mut<F>(m: &mut Array2<F>) -> &mut [F] {
     m.as_slice_mut().expect("the engine's buffers and parameters are row-major")
 }
 
 /// A bias: contiguous ([`Layer::new`](crate::Layer::new) makes it so, or the engine built it).
+#[expect(clippy::expect_used, reason = "Layer::new and the engine build biases contiguous")]
 fn flat1<F>(b: &Array1<F>) -> &[F] {
     b.as_slice().expect("a contiguous bias")
+}
+
+/// A gradient's bias, which the engine builds: contiguous.
+#[expect(clippy::expect_used, reason = "a gradient's bias is built by the engine, contiguous")]
+fn flat1_mut<F>(b: &mut Array1<F>) -> &mut [F] {
+    b.as_slice_mut().expect("a gradient's bias is contiguous")
 }
 
 /// Feed-forward of the `n` rows of `x` (row-major, `n × d_0`) into the workspace, as
@@ -149,7 +161,7 @@ pub(crate) fn backward_sums<F: NdFloat>(
                 *g = s * scale;
             }
         }
-        let gb = g.b.as_slice_mut().expect("a gradient's bias is contiguous");
+        let gb = flat1_mut(&mut g.b);
         for (j, g) in gb.iter_mut().enumerate() {
             let mut s = F::zero();
             for i in 0..n {

@@ -224,6 +224,20 @@ pub enum NetError {
         /// The network's output activation.
         found: crate::Activation,
     },
+    /// A matrix handed to a kernel with a shape other than the one the outputs give it
+    /// (targets or an error buffer for [`Loss::output_delta_into`](crate::Loss::output_delta_into)).
+    #[error(
+        "expected the {what} to be {}×{}, as the outputs are; found {}×{}",
+        expected.0, expected.1, found.0, found.1
+    )]
+    OperandShape {
+        /// Which matrix: `targets` or `output error`.
+        what: &'static str,
+        /// The outputs' shape, rows × columns.
+        expected: (usize, usize),
+        /// The matrix's shape.
+        found: (usize, usize),
+    },
     /// A name on the command line (an optimizer, a schedule, an initialisation) that is not
     /// one of the known ones.
     #[error("expected {what} of {expected}; found {found:?}")]

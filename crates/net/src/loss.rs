@@ -198,27 +198,36 @@ impl Loss {
     /// # Shapes
     /// `delta`, `a` and `y` are all `n × d_L`.
     ///
-    /// # Panics
-    /// If the shapes differ, or if [`Loss::check_output`] refuses `output` (the engine
-    /// checks the pair before it calls this).
-    #[track_caller]
+    /// # Errors
+    /// [`NetError::OperandShape`] if `y` or `delta` is not the shape of `a`;
+    /// [`NetError::LossOutputMismatch`] if [`Loss::check_output`] refuses `output`. Nothing
+    /// is written then.
     pub fn output_delta_into<F: NdFloat>(
         self,
         delta: &mut ArrayRef2<F>,
         a: &ArrayRef2<F>,
         y: &ArrayRef2<F>,
         output: Activation,
-    ) {
-        assert!(
-            delta.dim() == a.dim() && a.dim() == y.dim(),
-            "output error: delta {:?}, outputs {:?} and targets {:?} must have one shape",
-            delta.dim(),
-            a.dim(),
-            y.dim()
-        );
-        if let Err(e) = self.check_output(output) {
-            panic!("output error: {e}");
+    ) -> Result<(), NetError> {
+        for (what, found) in [("targets", y.dim()), ("output error", delta.dim())] {
+            if found != a.dim() {
+                return Err(NetError::OperandShape { what, expected: a.dim(), found });
+            }
         }
+        self.check_output(output)?;
+        self.output_delta_unchecked(delta, a, y, output);
+        Ok(())
+    }
+
+    /// [`Loss::output_delta_into`] for the engine, which has checked the shapes and the
+    /// loss against the output activation once per call, before any arithmetic.
+    pub(crate) fn output_delta_unchecked<F: NdFloat>(
+        self,
+        delta: &mut ArrayRef2<F>,
+        a: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        output: Activation,
+    ) {
         let (a, y, width) = (row_major(a), row_major(y), delta.ncols());
         match delta.as_slice_mut() {
             Some(delta) => self.output_delta_slices(delta, &a, &y, width, output),
@@ -372,8 +381,8 @@ mod tests {
             assert_eq!(row_major.to_bits(), loss.sum_with_logits(&z_cm, &a_cm, &y_cm).to_bits());
             let mut delta = Array2::<f64>::zeros(z.dim());
             let mut delta_cm = column_major(&delta);
-            loss.output_delta_into(&mut delta, &a, &y, output);
-            loss.output_delta_into(&mut delta_cm, &a_cm, &y_cm, output);
+            loss.output_delta_into(&mut delta, &a, &y, output).unwrap();
+            loss.output_delta_into(&mut delta_cm, &a_cm, &y_cm, output).unwrap();
             assert_eq!(delta, delta_cm, "{loss}");
             assert_ne!(delta, Array2::<f64>::zeros(z.dim()), "{loss}");
         }
@@ -387,10 +396,10 @@ mod tests {
         assert_eq!(Loss::MeanSquaredError.sum(&a, &y), 1.3125);
         assert_eq!(Loss::MeanSquaredError.sum_with_logits(&a, &a, &y), 1.3125);
         let mut delta = Array2::zeros((2, 2));
-        Loss::MeanSquaredError.output_delta_into(&mut delta, &a, &y, Activation::Identity);
+        Loss::MeanSquaredError.output_delta_into(&mut delta, &a, &y, Activation::Identity).unwrap();
         // 2(a − y) with f' = 1
         assert_eq!(delta, array![[-1.0, 0.0], [-2.0, 0.5]]);
-        Loss::MeanSquaredError.output_delta_into(&mut delta, &a, &y, Activation::Sigmoid);
+        Loss::MeanSquaredError.output_delta_into(&mut delta, &a, &y, Activation::Sigmoid).unwrap();
         // 2(a − y)·a(1 − a): 2(−0.5)(0.25), 0, 2(−1)(0), 2(0.25)(0.1875)
         assert_eq!(delta, array![[-0.25, 0.0], [0.0, 0.09375]]);
     }
@@ -402,7 +411,7 @@ mod tests {
         let a = array![[0.5, 0.5]];
         let y = array![[1.0, 0.0]];
         let mut delta = Array2::zeros((1, 2));
-        Loss::MeanSquaredError.output_delta_into(&mut delta, &a, &y, Activation::Softmax);
+        Loss::MeanSquaredError.output_delta_into(&mut delta, &a, &y, Activation::Softmax).unwrap();
         assert_eq!(delta, array![[-0.5, 0.5]]);
     }
 
@@ -425,7 +434,7 @@ mod tests {
         );
         assert_abs_diff_eq!(Loss::CrossEntropy.sum(&a, &y), expected, epsilon = 1e-15);
         let mut delta = Array2::zeros((1, 3));
-        Loss::CrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Softmax);
+        Loss::CrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Softmax).unwrap();
         assert_abs_diff_eq!(delta, array![[0.125, -0.625, 0.5]], epsilon = 1e-15);
 
         // Targets that sum to s ≠ 1: the loss is s·lse − Σ y_j z_j, so Δ = s·a − y. With
@@ -437,7 +446,7 @@ mod tests {
             16.0_f64.ln(),
             epsilon = 1e-14
         );
-        Loss::CrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Softmax);
+        Loss::CrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Softmax).unwrap();
         assert_abs_diff_eq!(delta, array![[-0.75, 0.75, 0.0]], epsilon = 1e-15);
     }
 
@@ -456,7 +465,7 @@ mod tests {
         assert_abs_diff_eq!(bce.sum_with_logits(&z, &a, &y), 8.0_f64.ln(), epsilon = 1e-15);
         assert_abs_diff_eq!(bce.sum(&a, &y), 8.0_f64.ln(), epsilon = 1e-15);
         let mut delta = Array2::zeros((1, 2));
-        bce.output_delta_into(&mut delta, &a, &y, Activation::Sigmoid);
+        bce.output_delta_into(&mut delta, &a, &y, Activation::Sigmoid).unwrap();
         assert_abs_diff_eq!(delta, array![[-0.5, 0.75]], epsilon = 1e-15);
     }
 
@@ -476,7 +485,7 @@ mod tests {
         assert!(cost.is_finite());
         assert_abs_diff_eq!(cost, of(2000.0 + 2.0_f64.ln()), epsilon = of(1e-3));
         let mut delta = Array2::zeros((2, 3));
-        Loss::CrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Softmax);
+        Loss::CrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Softmax).unwrap();
         let expected = array![[of(1.0), of(0.0), of(-1.0)], [of(0.0), of(-0.5), of(0.5)]];
         assert_abs_diff_eq!(delta, expected, epsilon = F::epsilon());
         // From the outputs alone the wrong class's a = 0 is bounded, not −∞.
@@ -490,7 +499,9 @@ mod tests {
         Activation::Sigmoid.apply_inplace(&mut a);
         let cost = Loss::BinaryCrossEntropy.sum_with_logits(&z, &a, &y);
         assert_abs_diff_eq!(cost, of(3000.0 + 2.0_f64.ln()), epsilon = of(1e-3));
-        Loss::BinaryCrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Sigmoid);
+        Loss::BinaryCrossEntropy
+            .output_delta_into(&mut delta, &a, &y, Activation::Sigmoid)
+            .unwrap();
         let expected = array![[of(1.0), of(-0.5), of(-1.0)], [of(0.0), of(0.0), of(1.0)]];
         assert_abs_diff_eq!(delta, expected, epsilon = F::epsilon());
         assert!(Loss::BinaryCrossEntropy.sum(&a, &y).is_finite());
@@ -525,10 +536,27 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "loss ce expects a softmax output layer; found tanh")]
-    fn the_output_error_of_a_mismatched_pair_panics() {
+    fn the_output_error_refuses_a_mismatched_pair_or_shape_and_writes_nothing() {
         let a = array![[0.5_f64, 0.5]];
-        Loss::CrossEntropy.output_delta_into(&mut a.clone(), &a, &a, Activation::Tanh);
+        let mut delta = array![[7.0, 7.0]];
+        let e = Loss::CrossEntropy.output_delta_into(&mut delta, &a, &a, Activation::Tanh);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "loss ce expects a softmax output layer; found tanh"
+        );
+        let y = array![[1.0, 0.0, 0.0]];
+        let e = Loss::CrossEntropy.output_delta_into(&mut delta, &a, &y, Activation::Softmax);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "expected the targets to be 1×2, as the outputs are; found 1×3"
+        );
+        let mut short = array![[7.0]];
+        let e = Loss::CrossEntropy.output_delta_into(&mut short, &a, &a, Activation::Softmax);
+        assert_eq!(
+            e.unwrap_err(),
+            NetError::OperandShape { what: "output error", expected: (1, 2), found: (1, 1) }
+        );
+        assert_eq!(delta, array![[7.0, 7.0]]);
     }
 
     #[test]

@@ -1,3 +1,4 @@
+#![cfg(test)]
 //! Replays the fuzz targets' seed corpora (`fuzz/corpus/<target>/`, which also keep the
 //! inputs that once crashed a target) through the targets' own bodies, on stable, so that
 //! `cargo test` guards what fuzzing found without nightly or cargo-fuzz.

@@ -31,6 +31,9 @@
 //! [`a_difference_across_a_relu_kink_is_wrong_and_the_guard_sees_it`] shows that the guard is
 //! needed and works.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use ndarray::{Array2, Axis};
 use nn_net::rand::rngs::StdRng;
 use nn_net::rand::{Rng, SeedableRng};

@@ -1,6 +1,9 @@
 //! Costs, gradients, a descent step and training steps checked against numbers worked by hand,
 //! with the arithmetic in the comments.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use approx::assert_relative_eq;
 use ndarray::{Array1, Array2, array};
 use nn_net::{

@@ -2,6 +2,9 @@
 //! bad file refused with a named error that says where, inputs loaded alone for prediction,
 //! the dataset helpers, and the real MNIST when `../shared/data/mnist` is present.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

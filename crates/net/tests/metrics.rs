@@ -1,6 +1,9 @@
 //! Evaluation: the cost agrees with `Mlp::cost`, accuracy counts classes, and the result
 //! does not depend on the number of threads.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use ndarray::Array2;
 use nn_net::rand::rngs::StdRng;
 use nn_net::rand::{Rng, SeedableRng};

@@ -2,6 +2,9 @@
 //! in a file is refused with an error naming the file and what is wrong; saving over a file
 //! is atomic and leaves no temporary files.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -7,6 +7,9 @@
 //!
 //! One test function on purpose: the counter is global, so nothing else may run beside it.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 

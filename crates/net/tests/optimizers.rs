@@ -3,6 +3,9 @@
 //! and resumed from its saved state giving the same bits as one that never stopped, a
 //! refused step changing nothing, and bad settings refused with named errors.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::ops::ControlFlow;
 
 use approx::{assert_abs_diff_eq, assert_relative_eq};

@@ -3,6 +3,9 @@
 //! the chunk size, in f32 and f64, with the squared error and with a softmax output and
 //! cross-entropy, with plain SGD and with Adam; mini-batch shuffles follow their seed.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use approx::assert_relative_eq;
 use ndarray::Array2;
 use ndarray::NdFloat;

@@ -2,6 +2,9 @@
 //! safetensors and numpy, predicts what `Model::predict` predicts. Skipped, with a message,
 //! where those are not installed.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;

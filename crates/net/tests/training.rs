@@ -5,6 +5,9 @@
 //! belong to the run, or is missing, damaged or edited, is refused with a named error; a
 //! diverging run leaves a checkpoint that still loads.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
+
 use std::fmt::Debug;
 use std::fs;
 use std::ops::ControlFlow;

@@ -244,9 +244,7 @@ impl Activation {
             Activation::Relu => each(delta, a, |a| self.derivative_from_output(a)),
             Activation::LeakyRelu => each(delta, a, |a| self.derivative_from_output(a)),
             Activation::Softmax => {
-                let a = ArrayView2::from_shape((a.len() / width.max(1), width), a)
-                    .expect("mul_derivative_slice: softmax rows must fill the slice");
-                softmax_jacobian_rows_inplace(&mut rows_mut(delta, width), &a);
+                softmax_jacobian_rows_inplace(&mut rows_mut(delta, width), &rows(a, width));
             }
         }
     }
@@ -254,8 +252,25 @@ impl Activation {
 
 /// A row-major slice as a matrix of rows of `width` entries.
 #[track_caller]
+#[expect(
+    clippy::expect_used,
+    reason = "the documented panic of the slice kernels (# Panics): their callers pass whole \
+              rows, as the engine's row-major buffers always are"
+)]
 fn rows_mut<F>(z: &mut [F], width: usize) -> ArrayViewMut2<'_, F> {
     ArrayViewMut2::from_shape((z.len() / width.max(1), width), z)
+        .expect("softmax rows of the given width must fill the slice")
+}
+
+/// A row-major slice as a matrix of rows of `width` entries, read only.
+#[track_caller]
+#[expect(
+    clippy::expect_used,
+    reason = "the documented panic of the slice kernels (# Panics): their callers pass whole \
+              rows, as the engine's row-major buffers always are"
+)]
+fn rows<F>(z: &[F], width: usize) -> ArrayView2<'_, F> {
+    ArrayView2::from_shape((z.len() / width.max(1), width), z)
         .expect("softmax rows of the given width must fill the slice")
 }
 

@@ -5,6 +5,8 @@
 //! The allocator below counts the allocations of each thread, so the test harness's own
 //! threads do not disturb the count.
 
+// So that clippy.toml's allow-*-in-tests covers the helpers too (rust-clippy#11119).
+#![cfg(test)]
 // A `#[global_allocator]` is an `unsafe impl GlobalAlloc`; this file is the only place in
 // the crate outside `gemm::{dispatch, simd}` that needs `unsafe`.
 #![allow(unsafe_code)]

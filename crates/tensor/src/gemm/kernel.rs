@@ -39,6 +39,11 @@ pub(super) fn madd<F: NdFloat, const FUSED: bool>(a: F, b: F, c: F) -> F {
 // Index loops over the fixed-size arrays, on purpose: unrolled, every index is a constant,
 // and the accumulators stay in registers.
 #[allow(clippy::needless_range_loop)]
+#[expect(
+    clippy::expect_used,
+    reason = "panels hold kc rows of LDB ≥ NR values and kc steps of LDA ≥ MR values (the \
+              packing's layout), so every fixed-size piece taken here exists"
+)]
 #[inline(always)]
 pub(super) fn tile<
     F: NdFloat,
@@ -175,6 +180,10 @@ pub(super) fn direct<
 
 /// Rows `i0 … i0+R−1` of [`direct`].
 #[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::expect_used,
+    reason = "a packed B panel's rows are LDB ≥ NR values long, so each row's first NR exist"
+)]
 #[inline(always)]
 fn direct_rows<
     F: NdFloat,

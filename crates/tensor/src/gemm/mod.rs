@@ -57,7 +57,7 @@ mod simd;
 use std::any::Any;
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayRef2, ArrayView2, ArrayViewMut2, NdFloat, s};
+use ndarray::{ArrayRef2, ArrayView2, NdFloat, s};
 
 pub(crate) use dispatch::Isa;
 use dispatch::{Element, Tile};
@@ -247,14 +247,16 @@ fn typed_product<E: Element>(
             // A strided C (every other row, a column slice): compute into a contiguous
             // copy and write it back.
             grow(c_tmp, m * n);
-            let mut tmp = ArrayViewMut2::from_shape((m, n), &mut c_tmp[..m * n])
-                .expect("the scratch holds m × n values");
+            let c_slice = &mut c_tmp[..m * n];
             if load {
-                tmp.assign(c);
+                for (to, from) in c_slice.chunks_exact_mut(n).zip(c.rows()) {
+                    to.iter_mut().zip(from).for_each(|(to, &from)| *to = from);
+                }
             }
-            let c_slice = tmp.as_slice_mut().expect("standard layout");
             run(path, isa, alpha, a, b, load, c_slice, n, bufs);
-            c.assign(&tmp);
+            for (mut to, from) in c.rows_mut().into_iter().zip(c_slice.chunks_exact(n)) {
+                to.iter_mut().zip(from).for_each(|(to, &from)| *to = from);
+            }
         }
     });
 }
@@ -290,9 +292,9 @@ fn run<E: Element>(
                 (_, Some(s)) if one => (s, m, false),
                 _ => {
                     grow(bufs.a, m * k);
-                    let mut copy = ArrayViewMut2::from_shape((m, k), &mut bufs.a[..m * k])
-                        .expect("the scratch holds m × k values");
-                    copy.zip_mut_with(&a, |d, &x| *d = x * alpha);
+                    for (to, from) in bufs.a[..m * k].chunks_exact_mut(k).zip(a.rows()) {
+                        to.iter_mut().zip(from).for_each(|(to, &from)| *to = from * alpha);
+                    }
                     (&bufs.a[..m * k], k, true)
                 }
             };

@@ -37,6 +37,11 @@ const PAGE: usize = 4096;
 ///
 /// # Panics
 /// If `dst` is shorter than `⌈w/R⌉ · R · kc`.
+#[expect(
+    clippy::expect_used,
+    reason = "each branch takes slices only along the axis its stride test found contiguous, \
+              and pieces of exactly R values from chunks of R"
+)]
 #[inline(always)]
 pub(super) fn pack<F: NdFloat, K: Tile<F>, const R: usize>(
     kernel: K,
@@ -151,6 +156,11 @@ pub(super) fn interleave<F: NdFloat, const R: usize>(panel: &mut [F], cols: &[&[
 /// This is the order [`kernel::tile`](super::kernel::tile) reads with `A_ROWS`: for a
 /// row-major `A`, packing is a run of copies rather than a transpose, and within a run
 /// each row is a constant offset from the run's start.
+#[expect(
+    clippy::expect_used,
+    reason = "the caller packs by rows only an A whose rows have unit stride, so each row is a \
+              slice; runs are chunks of exactly RUN values"
+)]
 #[inline(always)]
 pub(super) fn pack_rows<F: NdFloat, const R: usize>(
     dst: &mut [F],
@@ -227,6 +237,10 @@ fn copy_piece<F: NdFloat, const R: usize>(dst: &mut [F; R], piece: &[F]) {
 /// the copy when made once per row of a narrow B (and LLVM turns a plain loop into one).
 #[inline(always)]
 fn copy_short<F: Copy>(dst: &mut [F], src: &[F]) {
+    #[expect(
+        clippy::expect_used,
+        reason = "the loop runs while W values remain, so both ranges are W values long"
+    )]
     fn fixed<F: Copy, const W: usize>(dst: &mut [F], src: &[F], i: &mut usize) {
         while src.len() - *i >= W {
             let d: &mut [F; W] = (&mut dst[*i..*i + W]).try_into().expect("W values");
