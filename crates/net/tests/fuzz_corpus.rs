@@ -1,10 +1,11 @@
-#![cfg(test)]
 //! Replays the fuzz targets' seed corpora (`fuzz/corpus/<target>/`, which also keep the
 //! inputs that once crashed a target) through the targets' own bodies, on stable, so that
 //! `cargo test` guards what fuzzing found without nightly or cargo-fuzz.
 //!
 //! Every input must be loaded and checked, or refused with an error naming the file; a
 //! panic anywhere fails the test with the input's name.
+
+#![cfg(test)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
