@@ -128,7 +128,10 @@ impl Normalization {
     ///
     /// # Errors
     /// [`NetError::InvalidNormalization`] if the two vectors differ in length, a shift is
-    /// not finite, or a scale is not a positive finite number.
+    /// not finite, a scale is not a positive finite number, or the kind is
+    /// [`NormalizationKind::None`] with a shift other than 0 or a scale other than 1
+    /// ([`Normalization::apply`] skips the map for `none`, so such statistics would say one
+    /// thing and do another; a model file holding them is refused on load).
     pub fn from_parts(
         kind: NormalizationKind,
         shift: Vec<f64>,
@@ -154,6 +157,17 @@ impl Normalization {
             return Err(NetError::InvalidNormalization {
                 reason: format!("scale of column {column} is {s}; expected a positive number"),
             });
+        }
+        if kind == NormalizationKind::None {
+            let mut columns = shift.iter().zip(&scale).enumerate();
+            if let Some((i, (s, d))) = columns.find(|&(_, (&s, &d))| s != 0.0 || d != 1.0) {
+                return Err(NetError::InvalidNormalization {
+                    reason: format!(
+                        "kind none must have shift 0 and scale 1; column {i} has shift {s} and \
+                         scale {d}"
+                    ),
+                });
+            }
         }
         Ok(Normalization { kind, shift, scale })
     }

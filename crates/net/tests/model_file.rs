@@ -456,6 +456,32 @@ fn metadata_that_disagrees_with_the_tensors_is_refused() {
 }
 
 #[test]
+fn a_normalization_of_kind_none_with_other_statistics_cannot_be_built() {
+    // Found by the round-trip property (tests/properties): `from_parts` took kind `none`
+    // with shift 1 and scale 2, `Model::new` and `save` took the model, and `load` refused
+    // the file it had just written. Now the statistics are refused where they are made,
+    // with the message a file holding them gets on load.
+    let e = Normalization::from_parts(NormalizationKind::None, vec![0.0, 1.0], vec![1.0, 2.0])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid normalization: kind none must have shift 0 and scale 1; column 1 has shift 1 \
+         and scale 2"
+    );
+    // The identity's statistics (a zero of either sign) still make a `none` that saves and
+    // loads back.
+    let none = Normalization::from_parts(NormalizationKind::None, vec![-0.0], vec![1.0]).unwrap();
+    let layer =
+        nn_net::Layer::new(ndarray::array![[0.5_f32]], ndarray::array![0.25], Activation::Identity);
+    let mlp = Mlp::from_layers(vec![layer.unwrap()]).unwrap();
+    let model = Model::new(mlp, none, Loss::MeanSquaredError).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("none.safetensors");
+    model.save(&path).unwrap();
+    assert_eq!(Model::<f32>::load(&path).unwrap(), model);
+}
+
+#[test]
 fn non_finite_parameters_are_refused_on_load_and_on_save() {
     let dir = tempfile::tempdir().unwrap();
     for (value, says) in [(f32::NAN, "NaN"), (f32::INFINITY, "inf"), (f32::NEG_INFINITY, "-inf")] {

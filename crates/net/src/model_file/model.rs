@@ -300,19 +300,7 @@ impl<F: NdFloat> Model<F> {
         let shift = shift.data.to_floats::<f64>(SHIFT)?;
         let scale = take(&mut file, SCALE, "f64", &[inputs], &why, &expected_tensors)?;
         let scale = scale.data.to_floats::<f64>(SCALE)?;
-        if kind == NormalizationKind::None {
-            // `Normalization::apply` skips the map for `none`; a file whose statistics say
-            // otherwise would predict differently here and in a reader that applies them.
-            let mut columns = shift.iter().zip(&scale).enumerate();
-            if let Some((i, (s, d))) = columns.find(|&(_, (&s, &d))| s != 0.0 || d != 1.0) {
-                return Err(ModelFileErrorKind::Invalid(NetError::InvalidNormalization {
-                    reason: format!(
-                        "kind none must have shift 0 and scale 1; column {i} has shift {s} and \
-                         scale {d}"
-                    ),
-                }));
-            }
-        }
+        // `from_parts` also refuses `none` with statistics that are not the identity's.
         let normalization = Normalization::from_parts(kind, shift, scale)?;
 
         if let Some(name) = file.tensors.keys().next() {
