@@ -249,7 +249,14 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
     }
     let started = Instant::now();
     let (mut samples, mut step_seconds) = (0usize, 0.0);
+    // The epochs the checkpoint directory's file holds, once this run has saved one: an
+    // epoch's save comes before its callback.
+    let mut checkpointed = None;
     let history = training.run(&mut mlp, &train, |p| {
+        let done = p.epoch + 1;
+        if options.checkpoint.is_some() && (done % options.every == 0 || done == p.epochs) {
+            checkpointed = Some(done);
+        }
         samples += train.len();
         step_seconds += p.record.seconds;
         progress.borrow_mut().epoch_done(&EpochSummary {
@@ -261,7 +268,23 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
             elapsed: Duration::from_secs_f64(p.record.seconds),
         });
         ControlFlow::Continue(())
-    })?;
+    });
+    let history = match history {
+        Ok(history) => history,
+        // Nothing is written after a divergence: the last finite parameters are those of a
+        // run already blowing up, and `--save` may name a good model of an earlier run.
+        Err(nn_net::NetError::Diverged { epoch, what }) => {
+            progress.into_inner().finish();
+            return Err(CommandError::Diverged {
+                epoch: epoch + 1,
+                epochs: options.epochs,
+                what,
+                save: options.save.clone(),
+                checkpoint: options.checkpoint.clone().map(|dir| (dir, checkpointed)),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let seconds = started.elapsed().as_secs_f64();
     progress.into_inner().finish();
 

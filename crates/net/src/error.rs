@@ -172,13 +172,15 @@ pub enum NetError {
         /// The network's architecture.
         found: String,
     },
-    /// Training whose cost or gradient stopped being finite.
+    /// Training whose cost, gradient or update stopped being finite.
     #[error(
         "training diverged at epoch {epoch}: the {what} is not finite (try a smaller learning \
-         rate); the parameters are those from before this epoch's step"
+         rate); the parameters are the last finite ones, from before the step that failed"
     )]
     Diverged {
-        /// The epoch (counting from 0) whose cost or gradient was not finite.
+        /// The epoch (counting from 0) whose step failed. With mini-batches the steps of
+        /// the epoch before the failing one stand: the parameters are those after the last
+        /// step that succeeded.
         epoch: usize,
         /// `cost`, `gradient` or `parameter update`.
         what: &'static str,
