@@ -110,3 +110,83 @@ fn a_diverging_run_names_the_epoch_and_saves_nothing() {
         || error.contains(&format!("diverged in epoch {fewer} of {fewer}"));
     assert!(accepted, "{stderr}");
 }
+
+/// The `N` of `would take N bytes` in a memory-limit message.
+fn bytes_needed(message: &str) -> u64 {
+    let rest = message.split("would take ").nth(1).expect("the bytes needed");
+    rest.split(' ').next().unwrap().parse().expect("a number")
+}
+
+#[test]
+fn an_architecture_over_the_memory_limit_is_refused_before_the_data_is_read() {
+    // 80 GB of f32 parameters: refused at once, before the (missing) data file is opened.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("not-read.csv");
+    let missing = missing.to_str().unwrap();
+    let out = nn(&["train", "--train", missing, "--arch", "100000-100000-100000"]);
+    let error = error_line(&out);
+    assert_eq!(
+        error,
+        "error: a 100000-100000-100000 network of f32 (20000200000 parameters) would take \
+         80000800000 bytes (74.5 GiB) of memory; the limit is 8589934592 bytes (8.0 GiB) (raise \
+         it with --memory-limit if the machine has the memory)"
+    );
+    let out = nn(&[
+        "train",
+        "--train",
+        missing,
+        "--arch",
+        "100000-100000-100000",
+        "--memory-limit",
+        "1T",
+    ]);
+    assert!(error_line(&out).contains("not-read.csv"), "past the memory check, to the data");
+    let out = nn(&["train", "--train", missing, "--arch", "99999999999-99999999999-1"]);
+    assert!(error_line(&out).contains("would take more than 2^64 bytes"));
+
+    // The same in `nn bench`, for the network, the batch and the buffers together.
+    let out = nn(&["bench", "--arch", "100000-100000-100000", "--steps", "1"]);
+    let error = error_line(&out);
+    assert!(error.starts_with("error: benchmarking 100000-100000-100000 (f32)"), "{error}");
+    assert!(error.contains("raise it with --memory-limit"), "{error}");
+}
+
+#[test]
+fn the_memory_limit_covers_the_run_and_the_data_and_can_be_raised() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = line(dir.path());
+    let data = data.to_str().unwrap();
+    let run_arch = |arch: &str, limit: &str| {
+        nn(&["train", "--train", data, "--regression", "1", "--arch", arch, "--epochs", "1"]
+            .into_iter()
+            .chain(["--memory-limit", limit])
+            .collect::<Vec<_>>())
+    };
+    let run = |limit: &str| run_arch("1-64-1", limit);
+    // The 40 samples (80 values, 320 bytes) load within 4K, but the run needs more: it
+    // says how much, and that much is enough.
+    let error = error_line(&run("4K"));
+    assert!(error.starts_with("error: training 1-64-1 in batches of 40 with adam would take"));
+    assert!(error.contains("the limit is 4096 bytes (4.0 KiB) (raise it with --memory-limit"));
+    let needed = bytes_needed(&error);
+    let out = run(&needed.to_string());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let error = error_line(&run(&(needed - 1).to_string()));
+    assert_eq!(bytes_needed(&error), needed);
+
+    // Below the data's own size, the loader refuses the file (a 1-1 network is 8 bytes).
+    let error = error_line(&run_arch("1-1", "100"));
+    assert!(error.contains("line.csv") && error.contains("the limit is 100 bytes"), "{error}");
+
+    // Sizes that are not sizes.
+    for bad in ["0", "8X", "1.5G", "8 G", "16777216T"] {
+        let out = run(bad);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(
+            stderr.contains("--memory-limit") && stderr.contains("expected a size"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}

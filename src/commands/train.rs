@@ -15,7 +15,7 @@ use nn_net::{
 };
 use serde::Serialize;
 
-use super::{CommandError, DataFlags, ModelFlags, default_normalization};
+use super::{CommandError, DataFlags, ModelFlags, default_normalization, raised_by_flag};
 use crate::bench::Dtype;
 use crate::plot::{CostSeries, PlotFormat, plot_costs};
 use crate::progress::{EpochProgress, EpochSummary, Output, Plan};
@@ -191,6 +191,10 @@ fn check_flags(options: &Options) -> Result<(), CommandError> {
 
 fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, CommandError> {
     let flags = &options.model;
+    let memory_limit = options.data.memory_limit;
+    // The network's own size needs no data: an architecture too large is refused before
+    // any file is read. The run's whole need is checked by `Training::run`.
+    nn_net::check_network_bytes::<F>(&flags.arch, memory_limit).map_err(raised_by_flag)?;
     let train_file = options.data.load::<F>(&options.train, None)?;
     let classes = train_file.classes;
     let mut train = train_file.dataset;
@@ -221,8 +225,12 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
         *last = output;
     }
     let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut mlp = Mlp::<F>::new(&flags.arch, &activations, flags.initialisation(), &mut rng)?;
-    let config = flags.config::<F>(loss, options.epochs, options.batch, options.seed)?;
+    let init = flags.initialisation();
+    let mut mlp =
+        Mlp::<F>::with_memory_limit(&flags.arch, &activations, init, &mut rng, memory_limit)
+            .map_err(raised_by_flag)?;
+    let mut config = flags.config::<F>(loss, options.epochs, options.batch, options.seed)?;
+    config.memory_limit = memory_limit;
 
     let batches = train.len().div_ceil(options.batch.min(train.len()));
     let plan = Plan {
@@ -283,7 +291,7 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
                 checkpoint: options.checkpoint.clone().map(|dir| (dir, checkpointed)),
             });
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(raised_by_flag(e).into()),
     };
     let seconds = started.elapsed().as_secs_f64();
     progress.into_inner().finish();

@@ -62,9 +62,16 @@ impl Architecture {
         self.sizes.len() - 1
     }
 
-    /// The number of weights and biases: `Σ_l (d_{l-1}·d_l + d_l)`.
+    /// The number of weights and biases: `Σ_l (d_{l-1}·d_l + d_l)`, or `usize::MAX` if
+    /// that does not fit a `usize` (such a network cannot be built: [`Mlp::new`] refuses
+    /// it by the memory it would take).
+    ///
+    /// [`Mlp::new`]: crate::Mlp::new
     pub fn parameter_count(&self) -> usize {
-        self.sizes.windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+        self.sizes
+            .windows(2)
+            .map(|w| w[0].saturating_mul(w[1]).saturating_add(w[1]))
+            .fold(0, usize::saturating_add)
     }
 }
 

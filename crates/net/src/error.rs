@@ -172,6 +172,25 @@ pub enum NetError {
         /// The network's architecture.
         found: String,
     },
+    /// A network, a trainer or a training run whose buffers would take more memory than the
+    /// limit allows: refused before anything is allocated.
+    #[error(
+        "{what} would take {} of memory; the limit is {} (raise it with {raise} if the \
+         machine has the memory)",
+        crate::memory::Bytes(*bytes),
+        crate::memory::Bytes(Some(*limit))
+    )]
+    MemoryLimit {
+        /// What would be built: `a 100000-100000-100000 network of f32`.
+        what: String,
+        /// The bytes it would take; `None` for more than a `u64` counts.
+        bytes: Option<u64>,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The setting that raises the limit: `TrainConfig::memory_limit`, or a command's
+        /// `--memory-limit`.
+        raise: &'static str,
+    },
     /// Training whose cost, gradient or update stopped being finite.
     #[error(
         "training diverged at epoch {epoch}: the {what} is not finite (try a smaller learning \
