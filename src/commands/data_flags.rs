@@ -59,7 +59,6 @@ impl DataFlags {
             label_column: self.label_column,
             targets,
             memory_limit: self.memory_limit,
-            ..CsvOptions::default()
         }
     }
 
