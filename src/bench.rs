@@ -183,6 +183,16 @@ pub struct Options {
     /// Seed of the network and the data.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
+    /// The memory the network, the batch and the training buffers may take together:
+    /// bytes, or with K, M, G or T (powers of 1024), such as 16G. More is refused before
+    /// it is allocated.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = crate::commands::DEFAULT_MEMORY_LIMIT_TEXT,
+        value_parser = crate::commands::parse_memory_limit
+    )]
+    pub memory_limit: u64,
     /// One JSON object per thread count, each on its own line.
     #[arg(long)]
     pub json: bool,
@@ -205,9 +215,6 @@ pub enum BenchError {
         /// What was given.
         found: String,
     },
-    /// The network and batch would not fit in memory.
-    #[error(transparent)]
-    Memory(#[from] crate::commands::TooLarge),
     /// rayon could not start a pool.
     #[error("could not start a pool of {threads} threads: {reason}")]
     Pool {
@@ -368,13 +375,13 @@ pub fn run(options: &Options) -> Result<Report, BenchError> {
 
 fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, BenchError> {
     let settings = options.resolve()?;
-    crate::commands::check_training_memory(&settings.arch, settings.batch, size_of::<F>())?;
     let chunking = Chunking {
         rows: options.chunk_rows,
         max_chunks: options.max_chunks,
         ..Chunking::default()
     };
     chunking.check()?;
+    check_memory::<F>(options, &settings, chunking)?;
     let pools = options
         .threads
         .0
@@ -402,6 +409,39 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Be
     Ok(Report { rows })
 }
 
+/// Refuses a benchmark whose network, batch and buffers (a trainer's, with the optimizer's,
+/// and the phases' own) would take more than `--memory-limit` together, before any of
+/// them is allocated.
+fn check_memory<F: NdFloat>(
+    options: &Options,
+    settings: &Settings,
+    chunking: Chunking,
+) -> Result<(), BenchError> {
+    let Settings { arch, batch, .. } = settings;
+    let optimizer: nn_net::Optimizer<F> = options.optimizer.parse()?;
+    let float = u64::try_from(std::mem::size_of::<F>()).ok();
+    let batch_values = u64::try_from(*batch)
+        .ok()
+        .zip(u64::try_from(arch.inputs().saturating_add(arch.outputs())).ok())
+        .and_then(|(rows, width)| rows.checked_mul(width));
+    let parts = [
+        nn_net::network_bytes::<F>(arch),
+        nn_net::trainer_bytes(arch, *batch, chunking, &optimizer),
+        nn_net::trainer_bytes(arch, *batch, chunking, &nn_net::Optimizer::<F>::Sgd),
+        batch_values.zip(float).and_then(|(values, float)| values.checked_mul(float)),
+    ];
+    let bytes = parts.iter().try_fold(0_u64, |total, part| total.checked_add((*part)?));
+    match bytes {
+        Some(b) if b <= options.memory_limit => Ok(()),
+        _ => Err(BenchError::Net(NetError::MemoryLimit {
+            what: format!("benchmarking {arch} ({}) in batches of {batch}", options.dtype),
+            bytes,
+            limit: options.memory_limit,
+            raise: "--memory-limit",
+        })),
+    }
+}
+
 /// One thread count's measurements, run inside its pool.
 fn measure<F: NdFloat + SampleUniform>(
     options: &Options,
@@ -416,7 +456,7 @@ fn measure<F: NdFloat + SampleUniform>(
         *last = *output;
     }
     let init = Init::Uniform { low: -0.1, high: 0.1 };
-    let mut net = Mlp::<F>::new(arch, &activations, init, &mut rng)?;
+    let mut net = Mlp::<F>::with_memory_limit(arch, &activations, init, &mut rng, u64::MAX)?;
     let x = Array2::from_shape_fn((*batch, arch.inputs()), |_| cast::<F>(rng.random::<f64>()));
     // One-hot targets of a random class per row (a random bit, for one output): a single
     // class for every row would saturate the outputs within a few steps, and the tiny
@@ -434,9 +474,11 @@ fn measure<F: NdFloat + SampleUniform>(
         loss: *loss,
         chunking,
         optimizer: options.optimizer.parse()?,
+        // `check_memory` counted everything this function holds, together.
+        memory_limit: u64::MAX,
         ..TrainConfig::default()
     };
-    let mut trainer = Trainer::with_chunking(&net, *batch, chunking)?;
+    let mut trainer = Trainer::from_config(&net, *batch, &config)?;
 
     for _ in 0..10 {
         trainer.step(&mut net, &x, &y, &config)?;
@@ -454,7 +496,7 @@ fn measure<F: NdFloat + SampleUniform>(
     let full = started.elapsed().as_secs_f64();
 
     // The same number of steps with the phases run apart and timed one by one.
-    let mut engine = BatchGradient::new(&net, *batch, chunking)?;
+    let mut engine = BatchGradient::with_memory_limit(&net, *batch, chunking, u64::MAX)?;
     let (mut forward, mut backward, mut update) = (0.0, 0.0, 0.0);
     for _ in 0..steps {
         let t0 = Instant::now();

@@ -25,6 +25,16 @@ pub struct DataFlags {
     /// Use only the first N samples of each file (for quick runs).
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub limit: Option<usize>,
+    /// The memory a data file's samples may take once loaded, and (for `nn train`) the
+    /// network with its training buffers: bytes, or with K, M, G or T (powers of 1024),
+    /// such as 16G. More is refused before it is allocated.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = super::memory_limit::DEFAULT_MEMORY_LIMIT_TEXT,
+        value_parser = super::parse_memory_limit
+    )]
+    pub memory_limit: u64,
 }
 
 fn parse_header(s: &str) -> Result<Header, String> {
@@ -48,7 +58,7 @@ impl DataFlags {
             header: self.header,
             label_column: self.label_column,
             targets,
-            ..CsvOptions::default()
+            memory_limit: self.memory_limit,
         }
     }
 

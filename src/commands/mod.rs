@@ -3,7 +3,7 @@
 mod data_flags;
 mod error;
 pub mod eval;
-mod memory;
+mod memory_limit;
 mod model_flags;
 mod model_on_data;
 pub mod predict;
@@ -11,7 +11,7 @@ pub mod train;
 
 pub use data_flags::{DataFlags, default_normalization};
 pub use error::CommandError;
-pub use memory::{TooLarge, check_training_memory, training_bytes};
+pub use memory_limit::{DEFAULT_MEMORY_LIMIT_TEXT, parse_memory_limit, raised_by_flag};
 pub use model_flags::{ModelFlags, check_parses};
 pub use model_on_data::ModelOnData;
 

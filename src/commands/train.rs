@@ -15,7 +15,7 @@ use nn_net::{
 };
 use serde::Serialize;
 
-use super::{CommandError, DataFlags, ModelFlags, default_normalization};
+use super::{CommandError, DataFlags, ModelFlags, default_normalization, raised_by_flag};
 use crate::bench::Dtype;
 use crate::plot::{CostSeries, PlotFormat, plot_costs};
 use crate::progress::{EpochProgress, EpochSummary, Output, Plan};
@@ -193,6 +193,10 @@ fn check_flags(options: &Options) -> Result<(), CommandError> {
 
 fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, CommandError> {
     let flags = &options.model;
+    let memory_limit = options.data.memory_limit;
+    // The network's own size needs no data: an architecture too large is refused before
+    // any file is read. The run's whole need is checked by `Training::run`.
+    nn_net::check_network_bytes::<F>(&flags.arch, memory_limit).map_err(raised_by_flag)?;
     let train_file = options.data.load::<F>(&options.train, None)?;
     let classes = train_file.classes;
     let mut train = train_file.dataset;
@@ -219,11 +223,6 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
         data.normalize(&normalization)?;
     }
     check_fits(flags, &train, options)?;
-    super::check_training_memory(
-        &flags.arch,
-        options.batch.min(train.len()),
-        std::mem::size_of::<F>(),
-    )?;
 
     let output = flags.output_activation(classes);
     let loss = flags.loss_for(output);
@@ -232,8 +231,12 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
         *last = output;
     }
     let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut mlp = Mlp::<F>::new(&flags.arch, &activations, flags.initialisation(), &mut rng)?;
-    let config = flags.config::<F>(loss, options.epochs, options.batch, options.seed)?;
+    let init = flags.initialisation();
+    let mut mlp =
+        Mlp::<F>::with_memory_limit(&flags.arch, &activations, init, &mut rng, memory_limit)
+            .map_err(raised_by_flag)?;
+    let mut config = flags.config::<F>(loss, options.epochs, options.batch, options.seed)?;
+    config.memory_limit = memory_limit;
 
     let batches = train.len().div_ceil(options.batch.min(train.len()));
     let plan = Plan {
@@ -260,7 +263,14 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
     }
     let started = Instant::now();
     let (mut samples, mut step_seconds) = (0usize, 0.0);
+    // The epochs the checkpoint directory's file holds, once this run has saved one: an
+    // epoch's save comes before its callback.
+    let mut checkpointed = None;
     let history = training.run(&mut mlp, &train, |p| {
+        let done = p.epoch + 1;
+        if options.checkpoint.is_some() && (done % options.every == 0 || done == p.epochs) {
+            checkpointed = Some(done);
+        }
         samples += train.len();
         step_seconds += p.record.seconds;
         progress.borrow_mut().epoch_done(&EpochSummary {
@@ -272,7 +282,23 @@ fn run_typed<F: NdFloat + SampleUniform>(options: &Options) -> Result<Report, Co
             elapsed: Duration::from_secs_f64(p.record.seconds),
         });
         ControlFlow::Continue(())
-    })?;
+    });
+    let history = match history {
+        Ok(history) => history,
+        // Nothing is written after a divergence: the last finite parameters are those of a
+        // run already blowing up, and `--save` may name a good model of an earlier run.
+        Err(nn_net::NetError::Diverged { epoch, what }) => {
+            progress.into_inner().finish();
+            return Err(CommandError::Diverged {
+                epoch: epoch + 1,
+                epochs: options.epochs,
+                what,
+                save: options.save.clone(),
+                checkpoint: options.checkpoint.clone().map(|dir| (dir, checkpointed)),
+            });
+        }
+        Err(e) => return Err(raised_by_flag(e).into()),
+    };
     let seconds = started.elapsed().as_secs_f64();
     progress.into_inner().finish();
 

@@ -172,14 +172,28 @@ pub fn run(
         });
     }
     let architecture = Architecture::new(vec![2 * options.bits, hidden, options.bits + 1])?;
-    // The whole table is one batch.
-    crate::commands::check_training_memory(&architecture, data.len(), size_of::<f32>()).map_err(
-        |e| LessonError::Setting {
+    // The whole table is one batch: the network and its trainer must fit the default
+    // memory limit, checked before anything is allocated.
+    let needed = nn_net::trainer_bytes::<f32>(
+        &architecture,
+        data.len(),
+        nn_net::Chunking::default(),
+        &nn_net::Optimizer::Sgd,
+    )
+    .and_then(|trainer| trainer.checked_add(nn_net::network_bytes::<f32>(&architecture)?));
+    if needed.is_none_or(|bytes| bytes > nn_net::DEFAULT_MEMORY_LIMIT) {
+        return Err(LessonError::Setting {
             name: "hidden",
-            expected: format!("a network within the memory limit of {} bytes", e.limit),
-            found: format!("{hidden}, which would take at least {} bytes", e.bytes),
-        },
-    )?;
+            expected: format!(
+                "a network within the memory limit of {} bytes",
+                nn_net::DEFAULT_MEMORY_LIMIT
+            ),
+            found: match needed {
+                Some(bytes) => format!("{hidden}, which would take {bytes} bytes"),
+                None => format!("{hidden}, which would take more bytes than a u64 counts"),
+            },
+        });
+    }
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut adder = Mlp::new(
         &architecture,

@@ -16,7 +16,8 @@ pub(crate) struct AtomicWriteError {
 /// Writes `path` through `write` into a temporary file in the same directory, flushes and
 /// syncs it, renames it over `path`, then syncs the directory, so that a crash or a failed
 /// write at any moment leaves either the old file or the new one under that name, never a
-/// part of one, and no temporary file behind (it is deleted on every failure).
+/// part of one, and no temporary file behind (it is deleted on every failure; only a
+/// process killed mid-save leaves one, which [`remove_leftovers`] clears later).
 ///
 /// A new file gets the mode `File::create` would give it (0666 less the umask); a file
 /// replaced keeps its permissions.
@@ -29,10 +30,7 @@ pub(crate) fn write_atomically(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let prefix = format!(
-        ".{}.",
-        path.file_name().map_or_else(|| "nn".into(), |name| name.to_string_lossy())
-    );
+    let prefix = temporary_prefix(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
@@ -62,6 +60,38 @@ pub(crate) fn write_atomically(
         source: e.error,
     })?;
     sync_dir(dir).map_err(failed(format!("sync the directory {} after the rename", dir.display())))
+}
+
+/// The start of the names of `path`'s temporary files: `.name.` (then random letters and
+/// `.tmp`), hidden, and beside the file so the rename stays within one filesystem.
+fn temporary_prefix(path: &Path) -> String {
+    format!(".{}.", path.file_name().map_or_else(|| "nn".into(), |name| name.to_string_lossy()))
+}
+
+/// Removes the temporary files that saves of `path` left when their process was killed
+/// mid-save (a kill runs no destructor, so [`write_atomically`] cannot delete them then).
+/// Call it only where no other process is saving `path` at the same moment: that save's
+/// temporary file would go, and its rename fail.
+///
+/// Best effort: a file that cannot be removed is left; it is never read, only takes room.
+pub(crate) fn remove_leftovers(path: &Path) {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let prefix = temporary_prefix(path);
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let leftover = name.len() > prefix.len() + ".tmp".len()
+            && name.starts_with(&prefix)
+            && name.ends_with(".tmp");
+        if leftover && entry.file_type().is_ok_and(|t| t.is_file()) {
+            // Failing to remove one is not worth failing the caller over (see above).
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Makes a rename in `dir` durable. On filesystems that cannot sync a directory the
@@ -102,6 +132,31 @@ mod tests {
         assert!(failed.is_err_and(|e| e.action.contains("write the temporary file")));
         assert_eq!(fs::read(&path).unwrap(), b"second");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn leftovers_of_killed_saves_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        write_atomically(&path, |f| f.write_all(b"kept")).unwrap();
+        // What a save killed after creating its temporary file leaves (tempfile's names:
+        // the prefix, six random characters, the suffix), beside files that only look alike.
+        let names = [".out.txt.a1B2c3.tmp", ".out.txt..tmp", ".out.txt.x.tmp.keep", "out.txt.tmp"];
+        for name in names {
+            fs::write(dir.path().join(name), b"partial").unwrap();
+        }
+        fs::create_dir(dir.path().join(".out.txt.dir.tmp")).unwrap();
+        remove_leftovers(&path);
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [".out.txt..tmp", ".out.txt.dir.tmp", ".out.txt.x.tmp.keep", "out.txt", "out.txt.tmp"]
+        );
+        assert_eq!(fs::read(&path).unwrap(), b"kept");
     }
 
     #[cfg(unix)]

@@ -71,9 +71,32 @@ impl<F: NdFloat> BatchGradient<F> {
     /// Buffers for `mlp` and batches of up to `capacity` rows, cut by `chunking`.
     ///
     /// # Errors
-    /// [`NetError::InvalidChunkRows`] for a chunking of zero rows.
+    /// [`NetError::InvalidChunkRows`] for a chunking of zero rows; [`NetError::MemoryLimit`]
+    /// for buffers over [`DEFAULT_MEMORY_LIMIT`](crate::DEFAULT_MEMORY_LIMIT), 8 GiB (see
+    /// [`BatchGradient::with_memory_limit`]).
     pub fn new(mlp: &Mlp<F>, capacity: usize, chunking: Chunking) -> Result<Self, NetError> {
+        Self::with_memory_limit(mlp, capacity, chunking, crate::DEFAULT_MEMORY_LIMIT)
+    }
+
+    /// [`BatchGradient::new`] with buffers of up to `memory_limit` bytes: more is refused
+    /// before anything is allocated.
+    ///
+    /// # Errors
+    /// As [`BatchGradient::new`], with `memory_limit` for the limit.
+    pub fn with_memory_limit(
+        mlp: &Mlp<F>,
+        capacity: usize,
+        chunking: Chunking,
+        memory_limit: u64,
+    ) -> Result<Self, NetError> {
         chunking.check()?;
+        let arch = mlp.architecture();
+        crate::memory::check_memory(
+            || format!("the buffers of {arch} for batches of {capacity} rows"),
+            crate::memory::batch_gradient_bytes::<F>(arch, capacity, chunking),
+            memory_limit,
+            "BatchGradient::with_memory_limit",
+        )?;
         let parameters = mlp.parameter_count();
         let count = chunking.count(capacity, parameters);
         let chunks = (0..count)

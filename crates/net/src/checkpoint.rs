@@ -87,6 +87,12 @@ impl Checkpoint {
 
     /// Checkpoints into `dir` (made if missing) every `every` epochs.
     ///
+    /// A process killed in the middle of a save leaves its temporary file
+    /// (`.checkpoint.safetensors.XXXXXX.tmp`) beside the checkpoint, which it never
+    /// touched; loading never reads such a file, and this removes any there, so a run
+    /// restarted after a crash begins with a clean directory. (Two runs must not share a
+    /// directory: they would replace each other's checkpoints anyway.)
+    ///
     /// # Errors
     /// [`NetError::InvalidCheckpointEvery`] for `every == 0`; [`NetError::Checkpoint`] if
     /// the directory cannot be made.
@@ -98,6 +104,7 @@ impl Checkpoint {
         std::fs::create_dir_all(&dir).map_err(|e| NetError::Checkpoint {
             reason: format!("cannot make the directory {}: {e}", dir.display()),
         })?;
+        crate::atomic_file::remove_leftovers(&dir.join(Self::FILE_NAME));
         Ok(Checkpoint { dir, every })
     }
 

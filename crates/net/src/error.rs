@@ -172,13 +172,34 @@ pub enum NetError {
         /// The network's architecture.
         found: String,
     },
-    /// Training whose cost or gradient stopped being finite.
+    /// A network, a trainer or a training run whose buffers would take more memory than the
+    /// limit allows: refused before anything is allocated.
+    #[error(
+        "{what} would take {} of memory; the limit is {} (raise it with {raise} if the \
+         machine has the memory)",
+        crate::memory::Bytes(*bytes),
+        crate::memory::Bytes(Some(*limit))
+    )]
+    MemoryLimit {
+        /// What would be built: `a 100000-100000-100000 network of f32`.
+        what: String,
+        /// The bytes it would take; `None` for more than a `u64` counts.
+        bytes: Option<u64>,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The setting that raises the limit: `TrainConfig::memory_limit`, or a command's
+        /// `--memory-limit`.
+        raise: &'static str,
+    },
+    /// Training whose cost, gradient or update stopped being finite.
     #[error(
         "training diverged at epoch {epoch}: the {what} is not finite (try a smaller learning \
-         rate); the parameters are those from before this epoch's step"
+         rate); the parameters are the last finite ones, from before the step that failed"
     )]
     Diverged {
-        /// The epoch (counting from 0) whose cost or gradient was not finite.
+        /// The epoch (counting from 0) whose step failed. With mini-batches the steps of
+        /// the epoch before the failing one stand: the parameters are those after the last
+        /// step that succeeded.
         epoch: usize,
         /// `cost`, `gradient` or `parameter update`.
         what: &'static str,

@@ -104,6 +104,7 @@ mod gradient;
 mod init;
 mod layer;
 mod loss;
+mod memory;
 mod metrics;
 mod mini_batches;
 mod mlp;
@@ -130,6 +131,7 @@ pub use gradient::{Gradient, LayerGradient};
 pub use init::Init;
 pub use layer::{Layer, LayerMut};
 pub use loss::Loss;
+pub use memory::{DEFAULT_MEMORY_LIMIT, check_network_bytes, network_bytes, trainer_bytes};
 pub use metrics::{
     ConfusionMatrix, Metrics, confusion_matrix, evaluate, evaluate_with_confusion, predicted_class,
     target_class,

@@ -11,7 +11,7 @@ use crate::{Dataset, Loss, Mlp, NetError, Workspace};
 
 /// Rows per evaluation chunk: large enough for efficient products, small enough that a
 /// chunk's workspace stays in cache-friendly sizes on MNIST-sized layers.
-const EVALUATION_ROWS: usize = 1024;
+pub(crate) const EVALUATION_ROWS: usize = 1024;
 
 /// The cost and, when the targets are classes, the accuracy of a network on a dataset.
 #[derive(Clone, Copy, Debug, PartialEq)]

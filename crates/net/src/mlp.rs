@@ -29,7 +29,11 @@ impl<F: NdFloat> Mlp<F> {
     /// # Errors
     /// [`NetError::ActivationCount`] if `activations` does not have one entry per layer;
     /// [`NetError::OutputOnlyActivation`] for softmax on a hidden layer (it is for the
-    /// output layer only); [`NetError::InvalidInit`] for a bad initialisation range.
+    /// output layer only); [`NetError::InvalidInit`] for a bad initialisation range;
+    /// [`NetError::MemoryLimit`] for parameters over [`DEFAULT_MEMORY_LIMIT`] (8 GiB; see
+    /// [`Mlp::with_memory_limit`]).
+    ///
+    /// [`DEFAULT_MEMORY_LIMIT`]: crate::DEFAULT_MEMORY_LIMIT
     ///
     /// ```
     /// use nn_net::{Activation, Architecture, Init, Mlp};
@@ -51,6 +55,42 @@ impl<F: NdFloat> Mlp<F> {
     where
         F: SampleUniform,
     {
+        Self::with_memory_limit(architecture, activations, init, rng, crate::DEFAULT_MEMORY_LIMIT)
+    }
+
+    /// [`Mlp::new`] with parameters of up to `memory_limit` bytes
+    /// ([`network_bytes`](crate::network_bytes) counts them) instead of the default 8 GiB:
+    /// a larger architecture is refused before anything is allocated.
+    ///
+    /// ```
+    /// use nn_net::{Activation, Init, Mlp, NetError};
+    /// use nn_net::rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// // 100000·100000 + 100000 weights and biases a layer, 80 GB of f32 for the two.
+    /// let arch = "100000-100000-100000".parse()?;
+    /// let mut rng = StdRng::seed_from_u64(1);
+    /// let e = Mlp::<f32>::new(&arch, &[Activation::Relu; 2], Init::He, &mut rng).unwrap_err();
+    /// assert!(matches!(e, NetError::MemoryLimit { bytes: Some(80_000_800_000), .. }));
+    /// assert!(e.to_string().starts_with("a 100000-100000-100000 network of f32 (20000200000 \
+    ///     parameters) would take 80000800000 bytes (74.5 GiB) of memory; the limit is \
+    ///     8589934592 bytes (8.0 GiB)"));
+    /// // Within a limit of 1 KiB: 2-2-1 has 9 parameters, 36 bytes.
+    /// Mlp::<f32>::with_memory_limit(&"2-2-1".parse()?, &[Activation::Relu; 2], Init::He, &mut rng, 1024)?;
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Mlp::new`], with `memory_limit` for the limit.
+    pub fn with_memory_limit<R: Rng + ?Sized>(
+        architecture: &Architecture,
+        activations: &[Activation],
+        init: Init,
+        rng: &mut R,
+        memory_limit: u64,
+    ) -> Result<Self, NetError>
+    where
+        F: SampleUniform,
+    {
         if activations.len() != architecture.layers() {
             return Err(NetError::ActivationCount {
                 expected: architecture.layers(),
@@ -59,6 +99,7 @@ impl<F: NdFloat> Mlp<F> {
         }
         check_hidden_activations(activations.iter().copied())?;
         init.check()?;
+        crate::check_network_bytes::<F>(architecture, memory_limit)?;
         let mut layers = Vec::with_capacity(architecture.layers());
         for (sizes, &activation) in architecture.sizes().windows(2).zip(activations) {
             let mut layer = Layer {

@@ -56,11 +56,19 @@ pub struct TrainConfig<F> {
     pub clip_norm: Option<F>,
     /// How the learning rate changes over the run, from `rate` at the start.
     pub schedule: Schedule<F>,
+    /// The bytes a run may take beyond its data (the network, the trainer's buffers, the
+    /// optimizer's, the mini-batch and evaluation buffers, early stopping's copy of the
+    /// best network, a checkpoint being saved), counted from the sizes before anything is
+    /// allocated: [`Training::run`] and [`Trainer::from_config`](crate::Trainer::from_config)
+    /// refuse more with [`NetError::MemoryLimit`]. [`DEFAULT_MEMORY_LIMIT`](crate::DEFAULT_MEMORY_LIMIT),
+    /// 8 GiB, by default. Not a setting a resumed run must share: it changes no result.
+    pub memory_limit: u64,
 }
 
 impl<F: NdFloat> Default for TrainConfig<F> {
     /// Rate 0.1, 1000 epochs, mean squared error, back-propagation, full batch, seed 0,
-    /// the default chunking; plain SGD, no weight decay, no clipping, a constant rate.
+    /// the default chunking; plain SGD, no weight decay, no clipping, a constant rate; a
+    /// memory limit of 8 GiB.
     fn default() -> Self {
         TrainConfig {
             rate: cast(0.1),
@@ -74,6 +82,7 @@ impl<F: NdFloat> Default for TrainConfig<F> {
             weight_decay: F::zero(),
             clip_norm: None,
             schedule: Schedule::Constant,
+            memory_limit: crate::DEFAULT_MEMORY_LIMIT,
         }
     }
 }

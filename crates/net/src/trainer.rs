@@ -46,21 +46,75 @@ pub struct Trainer<F> {
 
 impl<F: NdFloat> Trainer<F> {
     /// Buffers for `mlp` and batches of up to `rows` rows, cut by the default [`Chunking`].
+    ///
+    /// # Panics
+    /// If the buffers would take more than [`DEFAULT_MEMORY_LIMIT`](crate::DEFAULT_MEMORY_LIMIT)
+    /// (8 GiB), rather than let the allocation take the machine's memory:
+    /// [`Trainer::with_chunking`] and [`Trainer::from_config`] return that as an error.
     pub fn new(mlp: &Mlp<F>, rows: usize) -> Self {
         match Self::with_chunking(mlp, rows, Chunking::default()) {
             Ok(trainer) => trainer,
-            Err(e) => unreachable!("the default chunking is valid: {e}"),
+            // The default chunking is valid, so this is the memory limit.
+            Err(e) => panic!("{e}"),
         }
     }
 
     /// Buffers for `mlp` and batches of up to `rows` rows, cut by `chunking`.
     ///
     /// # Errors
-    /// [`NetError::InvalidChunkRows`] for a chunking of zero rows.
+    /// [`NetError::InvalidChunkRows`] for a chunking of zero rows; [`NetError::MemoryLimit`]
+    /// for buffers over [`DEFAULT_MEMORY_LIMIT`](crate::DEFAULT_MEMORY_LIMIT), 8 GiB (an
+    /// optimizer's buffers, made at its first step, are not counted here:
+    /// [`Trainer::from_config`] counts them, within a limit of your choice).
     pub fn with_chunking(mlp: &Mlp<F>, rows: usize, chunking: Chunking) -> Result<Self, NetError> {
         let batch = BatchGradient::new(mlp, rows, chunking)?;
         // Plain SGD keeps no buffers; another optimizer gets its own at its first step.
         Ok(Trainer { batch, state: OptimizerState::new(Optimizer::Sgd, mlp) })
+    }
+
+    /// Buffers for `mlp` and batches of up to `rows` rows, for steps with `config`'s
+    /// settings: cut by `config.chunking`, with `config.optimizer`'s buffers made now, and
+    /// all of them ([`trainer_bytes`](crate::trainer_bytes)) within
+    /// `config.memory_limit` bytes, checked before anything is allocated.
+    ///
+    /// ```
+    /// use nn_net::{Activation, Init, Mlp, NetError, Optimizer, TrainConfig, Trainer};
+    /// use nn_net::rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let net = Mlp::<f32>::new(&"1000-1000-10".parse()?, &[Activation::Relu, Activation::Softmax], Init::He, &mut StdRng::seed_from_u64(1))?;
+    /// let config = TrainConfig { optimizer: Optimizer::adam(), memory_limit: 1 << 20, ..TrainConfig::default() };
+    /// // 1,011,010 parameters: a gradient and Adam's two moments are 12 MB of f32 alone.
+    /// let e = Trainer::from_config(&net, 64, &config).unwrap_err();
+    /// assert!(matches!(e, NetError::MemoryLimit { limit: 1_048_576, .. }));
+    /// assert!(e.to_string().contains("raise it with TrainConfig::memory_limit"));
+    /// let roomy = TrainConfig { memory_limit: 1 << 30, ..config };
+    /// let trainer = Trainer::from_config(&net, 64, &roomy)?;
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::InvalidChunkRows`] or [`NetError::InvalidSetting`] for a bad chunking;
+    /// [`NetError::MemoryLimit`] for buffers over the limit.
+    pub fn from_config(
+        mlp: &Mlp<F>,
+        rows: usize,
+        config: &TrainConfig<F>,
+    ) -> Result<Self, NetError> {
+        config.chunking.check()?;
+        let arch = mlp.architecture();
+        crate::memory::check_memory(
+            || {
+                format!(
+                    "training buffers of {arch} for batches of {rows} rows with {}",
+                    config.optimizer
+                )
+            },
+            crate::trainer_bytes(arch, rows, config.chunking, &config.optimizer),
+            config.memory_limit,
+            "TrainConfig::memory_limit",
+        )?;
+        let batch = BatchGradient::with_memory_limit(mlp, rows, config.chunking, u64::MAX)?;
+        Ok(Trainer { batch, state: OptimizerState::new(config.optimizer, mlp) })
     }
 
     /// One step of gradient descent on a batch at the rate `config.rate`: computes the cost

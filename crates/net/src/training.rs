@@ -9,6 +9,7 @@ use ndarray::NdFloat;
 
 use crate::check::cast;
 use crate::checkpoint::{Checkpoint, TrainingState};
+use crate::memory::{RunShape, check_memory, training_bytes};
 use crate::mini_batches::MiniBatches;
 use crate::run_state::RunState;
 use crate::{Dataset, Metrics, Mlp, NetError, TrainConfig, Trainer, evaluate};
@@ -181,6 +182,8 @@ impl<'a, F: NdFloat> Training<'a, F> {
     /// network; the settings' errors ([`NetError::InvalidRate`], …);
     /// [`NetError::EarlyStoppingWithoutValidation`] or [`NetError::InvalidPatience`];
     /// [`NetError::InvalidCheckpointEvery`] for checkpoints every 0 epochs;
+    /// [`NetError::MemoryLimit`] if the run's buffers would take more than
+    /// [`TrainConfig::memory_limit`] (checked before anything is allocated);
     /// [`NetError::CheckpointMismatch`] for a resumed state saved with other settings,
     /// [`NetError::Checkpoint`] for a checkpoint that cannot be written;
     /// [`NetError::Diverged`], naming the epoch, if the cost, the gradient or an updated
@@ -207,18 +210,32 @@ impl<'a, F: NdFloat> Training<'a, F> {
                 return Err(NetError::InvalidPatience);
             }
         }
-        let checkpoint = match &self.checkpoints {
-            Some((dir, every)) => Some(Checkpoint::new(dir.clone(), *every)?),
-            None => None,
-        };
-
         let n = data.len();
         let batch = match config.batch_size {
             Some(0) => return Err(NetError::InvalidBatchSize),
             Some(b) => b.min(n),
             None => n,
         };
-        let mut trainer = Trainer::with_chunking(mlp, batch, config.chunking)?;
+        let arch = mlp.architecture();
+        let shape = RunShape {
+            samples: n,
+            validation: self.validation.map_or(0, Dataset::len),
+            widths: (data.input_width(), data.target_width()),
+            batch,
+            early_stopping: self.early_stopping.is_some(),
+            checkpoints: self.checkpoints.is_some(),
+        };
+        check_memory(
+            || format!("training {arch} in batches of {batch} with {}", config.optimizer),
+            training_bytes(arch, config, &shape),
+            config.memory_limit,
+            "TrainConfig::memory_limit",
+        )?;
+        let checkpoint = match &self.checkpoints {
+            Some((dir, every)) => Some(Checkpoint::new(dir.clone(), *every)?),
+            None => None,
+        };
+        let mut trainer = Trainer::from_config(mlp, batch, config)?;
         let mut batches = MiniBatches::new(data, batch, config.seed);
         let mut state = match self.resume.take() {
             Some(state) => {

@@ -52,6 +52,22 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// `big-images-idx3-ubyte.gz`: a header declaring 60000 images of 28×28, then 50,000
+/// random bytes, which do not compress, so that the file is long enough to hold 47 MB at
+/// DEFLATE's best ratio and only reading finds it short.
+fn claims_60000_images(dir: &TempDir) -> PathBuf {
+    let mut rng = StdRng::seed_from_u64(3);
+    let noise: Vec<u8> = (0..50_000).map(|_| rng.random()).collect();
+    file(dir, "big-images-idx3-ubyte.gz", &gzip(&idx_bytes(0x803, &[60_000, 28, 28], &noise)))
+}
+
+/// At zlib's strongest setting, which comes closest to DEFLATE's best ratio.
+fn gzip_best(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
 fn csv<F: ndarray::NdFloat>(path: &Path, options: &CsvOptions) -> Result<Loaded<F>, DataError> {
     load_csv(path, options)
 }
@@ -614,11 +630,9 @@ fn idx_missing_labels_file() {
 
 #[test]
 fn idx_over_the_memory_limit_is_refused_before_reading() {
-    // A compressed header declaring 60000 images of 28×28 and no pixels at all: the
-    // budget refuses it from the header alone.
+    // The budget refuses it from the header alone.
     let dir = TempDir::new().unwrap();
-    let images_path =
-        file(&dir, "big-images-idx3-ubyte.gz", &gzip(&idx_bytes(0x803, &[60_000, 28, 28], &[])));
+    let images_path = claims_60000_images(&dir);
     file(&dir, "big-labels-idx1-ubyte.gz", &gzip(&good_labels(60_000)));
     let options = IdxOptions { classes: Some(10), memory_limit: 1 << 20 };
     let e = err(load_idx::<f32>(&images_path, &options));
@@ -628,9 +642,49 @@ fn idx_over_the_memory_limit_is_refused_before_reading() {
         &e,
         &["60000 images of 28×28 with one-hot targets of 10 classes", "190620000 bytes"],
     );
-    // Within the limit, the empty stream is found short.
+    // Within the limit, the stream is found short where it ends.
     let e = err(load_idx::<f32>(&images_path, &IdxOptions::default()));
-    assert_says(&e, &["ended at byte 16 inside the pixels; expected 47040016 bytes in all"]);
+    assert_says(&e, &["ended at byte 50016 inside the pixels; expected 47040016 bytes in all"]);
+}
+
+#[test]
+fn idx_gzip_header_claiming_more_than_the_file_can_hold_is_refused_before_reading() {
+    // 60000 images of 28×28 are 47,040,016 bytes with the header; a gzip file holds at
+    // most 1032 times its own size, so these few dozen bytes cannot be them.
+    let dir = TempDir::new().unwrap();
+    let short = gzip(&idx_bytes(0x803, &[60_000, 28, 28], &[0; 100]));
+    let images_path = file(&dir, "short-images-idx3-ubyte.gz", &short);
+    file(&dir, "short-labels-idx1-ubyte.gz", &gzip(&good_labels(60_000)));
+    let e = err(load_idx::<f32>(&images_path, &IdxOptions::default()));
+    let most = 1032 * short.len() as u64;
+    assert!(
+        matches!(e, DataError::GzipTooShort { expected: 47_040_016, most: m, .. } if m == most),
+        "{e:?}"
+    );
+    assert_says(
+        &e,
+        &[
+            "short-images-idx3-ubyte.gz: the header declares 60000 images of 28×28, 47040016 \
+             bytes in all, but a gzip file of",
+            "(DEFLATE compresses at most 1032 to 1): the file is cut short or its header is wrong",
+        ],
+    );
+    // The same for the images alone (`nn predict` reads them so) and for the labels.
+    let e = err(load_inputs::<f32>(&images_path, &CsvOptions::default(), 784));
+    assert!(matches!(e, DataError::GzipTooShort { .. }), "{e:?}");
+    let tiny = file(&dir, "tiny-images-idx3-ubyte.gz", &gzip(&idx_bytes(0x803, &[1, 1, 1], &[7])));
+    file(&dir, "tiny-labels-idx1-ubyte.gz", &gzip(&idx_bytes(0x801, &[4_000_000], &[0; 8])));
+    let e = err(load_idx::<f32>(&tiny, &IdxOptions::default()));
+    assert!(matches!(e, DataError::GzipTooShort { expected: 4_000_008, .. }), "{e:?}");
+    assert_says(&e, &["tiny-labels-idx1-ubyte.gz: the header declares 4000000 labels"]);
+
+    // Zeros compress at nearly the best ratio there is; such a file still loads.
+    let zeros = gzip_best(&idx_bytes(0x803, &[1000, 28, 28], &vec![0; 784_000]));
+    assert!(zeros.len() < 1000, "zlib compressed 784 kB of zeros to {} bytes", zeros.len());
+    let images_path = file(&dir, "zeros-images-idx3-ubyte.gz", &zeros);
+    file(&dir, "zeros-labels-idx1-ubyte.gz", &gzip_best(&good_labels(1000)));
+    let loaded = load_idx::<f32>(&images_path, &IdxOptions::default()).unwrap();
+    assert_eq!(loaded.dataset.inputs().dim(), (1000, 784));
 }
 
 #[test]
@@ -1029,15 +1083,14 @@ fn inputs_over_the_memory_limit() {
     assert_says(&e, &["big.csv: line 6: 6 rows so far would take 72 bytes", "limit is 64"]);
     let roomy = CsvOptions { memory_limit: 120, ..CsvOptions::default() };
     assert_eq!(inputs_of("big.csv", rows.as_bytes(), &roomy, 3).unwrap().nrows(), 10);
-    // IDX: a header of 60000 images of 28×28 and no pixels, refused from the header alone.
+    // IDX: a header of 60000 images of 28×28, refused from the header alone.
     let dir = TempDir::new().unwrap();
-    let path =
-        file(&dir, "big-images-idx3-ubyte.gz", &gzip(&idx_bytes(0x803, &[60_000, 28, 28], &[])));
+    let path = claims_60000_images(&dir);
     let options = CsvOptions { memory_limit: 1 << 20, ..CsvOptions::default() };
     let e = err(load_inputs::<f32>(&path, &options, 784));
     // 60000 · 784 · 4 bytes of f32.
     assert_says(&e, &["60000 images of 28×28 would take 188160000 bytes", "limit is 1048576"]);
-    // Within the limit, the empty stream is found short.
+    // Within the limit, the stream is found short where it ends.
     let e = err(load_inputs::<f32>(&path, &CsvOptions::default(), 784));
-    assert_says(&e, &["ended at byte 16 inside the pixels; expected 47040016 bytes in all"]);
+    assert_says(&e, &["ended at byte 50016 inside the pixels; expected 47040016 bytes in all"]);
 }

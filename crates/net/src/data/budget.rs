@@ -6,11 +6,14 @@ use std::path::Path;
 
 use super::DataError;
 
-/// The memory a loader may use for the matrices it builds, unless told otherwise: 8 GiB.
+/// The memory a loader may use for the matrices it builds, and a network or a training run
+/// for its buffers (`nn_net::DEFAULT_MEMORY_LIMIT` is this constant), unless told
+/// otherwise: 8 GiB.
 ///
 /// Enough for MNIST many times over (60 000 × 794 `f32` values are 190 MB) and for most
-/// machines' memory; a file whose header or rows would need more is refused before the
-/// memory is taken, with an error saying how much it would need.
+/// machines' memory; a file whose header or rows would need more, or an architecture whose
+/// buffers would, is refused before the memory is taken, with an error saying how much it
+/// would need.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 8 << 30;
 
 /// `Ok` if `bytes` (`None` for more than a `u64` holds) is within `limit`.

@@ -292,6 +292,26 @@ pub enum DataError {
         /// Bytes it holds (or, compressed, bytes the stream gave).
         found: u64,
     },
+    /// A gzip-compressed IDX file too short to hold what its header declares, even at
+    /// DEFLATE's best compression (1032 to 1): refused before its body is read.
+    #[error(
+        "{}: the header declares {declared}, {expected} bytes in all, but a gzip file of \
+         {file_len} bytes holds at most {most} (DEFLATE compresses at most 1032 to 1): the \
+         file is cut short or its header is wrong",
+        path.display()
+    )]
+    GzipTooShort {
+        /// The file.
+        path: PathBuf,
+        /// What the header declares, such as `60000 images of 28×28`.
+        declared: String,
+        /// The bytes the header accounts for, header included.
+        expected: u64,
+        /// The compressed file's size.
+        file_len: u64,
+        /// The most its content can be.
+        most: u64,
+    },
     /// Bytes after the data an IDX header declares.
     #[error(
         "{}: {declared} end at byte {expected}; found {} after it",

@@ -92,7 +92,9 @@ pub fn load_idx<F: NdFloat>(images: &Path, options: &IdxOptions) -> Result<Loade
 /// cannot be read; [`DataError::Empty`]; [`DataError::IdxMagic`],
 /// [`DataError::IdxElementType`], [`DataError::IdxDimensions`] or [`DataError::IdxZero`]
 /// for a header of the wrong kind; [`DataError::Truncated`] or [`DataError::TrailingBytes`]
-/// for a file whose size is not what its header declares; [`DataError::CountMismatch`] if
+/// for a file whose size is not what its header declares (found from the size of an
+/// uncompressed file before its body is read); [`DataError::GzipTooShort`] for a gzip file
+/// too short to hold what its header declares at any compression ratio; [`DataError::CountMismatch`] if
 /// the two counts differ; [`DataError::IdxLabel`] for a label not below the class count;
 /// [`DataError::TooLarge`] for data over the memory limit.
 pub fn load_idx_files<F: NdFloat>(
@@ -327,10 +329,34 @@ fn read_header(source: &mut Source, kind: Kind) -> Result<Header, DataError> {
     Ok(header)
 }
 
-/// For an uncompressed file, whose size is known before reading, refuses a header that
-/// declares more data or less than the file holds.
+/// The most bytes one compressed byte of DEFLATE can stand for: a match of 258 bytes takes
+/// at least two bits (a one-bit length code and a one-bit distance code), so 8 · 258 / 2.
+/// Block headers and the gzip header and trailer only lower the real ratio.
+const DEFLATE_MOST_RATIO: u64 = 1032;
+
+/// Refuses, before the body is read, a header that declares more data than the file can
+/// hold: for an uncompressed file, whose size is its content's, a size other than the
+/// header's (more or less); for a gzip file, whose content's size is known only by
+/// decompressing it all, more than DEFLATE's best ratio allows. A gzip stream within that
+/// bound but shorter than declared is refused when it ends, having taken only the memory
+/// of what it held (the pixels are not reserved ahead for a stream). The gzip trailer's
+/// size field is not used: it is the size of the last member only, and of the rest modulo
+/// 2^32, so it cannot vouch for a multi-member stream.
 fn check_size(source: &Source, header: &Header, kind: Kind) -> Result<(), DataError> {
-    let Some(len) = source.content_len() else { return Ok(()) };
+    let Some(len) = source.content_len() else {
+        let declared = header.body().and_then(|b| b.checked_add(header.len()));
+        let most = source.file_len.saturating_mul(DEFLATE_MOST_RATIO);
+        return match declared {
+            Some(expected) if expected <= most => Ok(()),
+            expected => Err(DataError::GzipTooShort {
+                path: source.path.clone(),
+                declared: header.declared(kind),
+                expected: expected.unwrap_or(u64::MAX),
+                file_len: source.file_len,
+                most,
+            }),
+        };
+    };
     let what = match kind {
         Kind::Images => "pixels",
         Kind::Labels => "labels",

@@ -17,4 +17,5 @@ mod tensor_file;
 
 pub use error::{ModelFileError, ModelFileErrorKind};
 pub use model::{MODEL_FORMAT, MODEL_FORMAT_VERSION, Model};
+pub(crate) use tensor_file::float_name;
 pub use tensor_file::{Tensor, TensorData, TensorFile};
