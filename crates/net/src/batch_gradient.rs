@@ -101,7 +101,8 @@ impl<F: NdFloat> BatchGradient<F> {
         let count = chunking.count(capacity, parameters);
         let chunks = (0..count)
             .map(|i| {
-                let rows = if i == 0 { capacity } else { chunking.largest_chunk(capacity) };
+                let rows =
+                    if i == 0 { capacity } else { chunking.largest_chunk(capacity, parameters) };
                 Chunk {
                     workspace: Workspace::new(mlp, rows),
                     gradient: Gradient::zeros(mlp),

@@ -137,11 +137,12 @@ pub(crate) fn batch_gradient_bytes<F: NdFloat>(
     capacity: usize,
     chunking: Chunking,
 ) -> Option<u64> {
-    let chunks = chunking.count(capacity, architecture.parameter_count());
+    let parameters = architecture.parameter_count();
+    let chunks = chunking.count(capacity, parameters);
     let gradient = network_bytes::<F>(architecture);
     let first = sum(&[workspace_bytes::<F>(architecture, capacity), gradient]);
-    let other =
-        sum(&[workspace_bytes::<F>(architecture, chunking.largest_chunk(capacity)), gradient]);
+    let largest = chunking.largest_chunk(capacity, parameters);
+    let other = sum(&[workspace_bytes::<F>(architecture, largest), gradient]);
     sum(&[first, times(count(chunks - 1), other)])
 }
 
@@ -252,7 +253,7 @@ mod tests {
         let expected = 4 * (1000 * per_row + 101_770) + 3 * 4 * (250 * per_row + 101_770);
         let chunking = Chunking::default();
         assert_eq!(chunking.count(1000, 101_770), 4);
-        assert_eq!(chunking.largest_chunk(1000), 250);
+        assert_eq!(chunking.largest_chunk(1000, 101_770), 250);
         assert_eq!(trainer_bytes::<f32>(&arch, 1000, chunking, &Optimizer::Sgd), Some(expected));
     }
 }
