@@ -171,7 +171,8 @@ pub struct Options {
     /// Times to run the thread counts in turn; each row reports the median round.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub rounds: usize,
-    /// The fewest rows per chunk of the parallel batch sum.
+    /// The fewest rows per chunk of the parallel batch sum, for every started million
+    /// parameters of the network.
     #[arg(long, allow_negative_numbers = true, default_value_t = Chunking::default().rows)]
     pub chunk_rows: usize,
     /// The most chunks a batch is cut into.
@@ -244,7 +245,8 @@ pub struct Row {
     pub dtype: String,
     /// Threads in the pool.
     pub threads: usize,
-    /// The fewest rows per chunk (`--chunk-rows`).
+    /// The fewest rows per chunk for this network: `--chunk-rows` for every started
+    /// million parameters ([`Chunking::least_rows`]).
     pub chunk_rows: usize,
     /// The most chunks per batch (`--max-chunks`).
     pub max_chunks: usize,
@@ -526,7 +528,7 @@ fn measure<F: NdFloat + SampleUniform>(
         batch: *batch,
         dtype: options.dtype.to_string(),
         threads,
-        chunk_rows: chunking.rows,
+        chunk_rows: chunking.least_rows(net.parameter_count()),
         max_chunks: chunking.max_chunks,
         chunks: engine.chunk_count(*batch),
         steps,
