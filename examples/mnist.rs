@@ -11,6 +11,7 @@
 //! says where to get them. This is the library API a program embeds; `nn train` runs the
 //! same engine from the command line.
 
+use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,11 +83,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         ..TrainConfig::default()
     };
 
-    println!("training 784-128-10 on {} images, testing on {}", train.len(), test.len());
+    // Written through a handle rather than `println!`, which panics when stdout is a
+    // closed pipe (`… | head`): a failed write ends the run with an error line instead.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "training 784-128-10 on {} images, testing on {}", train.len(), test.len())?;
     let started = Instant::now();
+    let mut written = Ok(());
     let history = Training::new(&config).validation(&test).run(&mut net, &train, |p| {
         let Some(test) = p.record.validation else { return ControlFlow::Continue(()) };
-        println!(
+        written = writeln!(
+            out,
             "epoch {:>2}/{}  train cost {:.4}  test cost {:.4}  test accuracy {:.2}%  {:.1} s",
             p.epoch + 1,
             p.epochs,
@@ -95,14 +101,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             100.0 * test.accuracy.unwrap_or(0.0),
             p.record.seconds
         );
-        ControlFlow::Continue(())
+        if written.is_ok() { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
     })?;
+    written?;
     let metrics = evaluate(&net, &test, Loss::CrossEntropy)?;
-    println!(
+    writeln!(
+        out,
         "test accuracy {:.2}% after {} epochs, {:.1} s",
         100.0 * metrics.accuracy.unwrap_or(0.0),
         history.epochs.len(),
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(())
 }
