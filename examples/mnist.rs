@@ -43,13 +43,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    nn::output::finish(run(&Args::parse()).map_err(|e| e.to_string()))
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -22,6 +22,7 @@
 pub mod bench;
 pub mod commands;
 pub mod lessons;
+pub mod output;
 pub mod plot;
 pub mod progress;
 

@@ -4,11 +4,11 @@
 //! binary adder (8-16-5) until every sum is right, printing progress and the result.
 //! `nn demo NAME` runs each of the notes' lessons.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nn::lessons::{adder, chain, fd_vs_gd, gates, twice, xor};
+use nn::output::{emit, finish};
 use nn::{bench, commands};
 
 /// A neural-network engine for CPUs: feed-forward and back-propagation over whole batches.
@@ -81,13 +81,7 @@ fn main() -> ExitCode {
                 .map_err(|e| e.to_string())
         }
     };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    finish(outcome)
 }
 
 /// clap's message as one line: its first paragraph, which names the problem (and, for
@@ -97,15 +91,6 @@ fn one_line(rendered: &str) -> String {
     let problem: Vec<&str> =
         rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
     if problem.is_empty() { "error: bad arguments".to_owned() } else { problem.join(" ") }
-}
-
-/// Writes `text` to stdout. `print!` would panic when stdout is gone (`nn … | head -1`);
-/// this says so in one line instead.
-fn emit(text: impl std::fmt::Display) -> Result<(), String> {
-    let mut stdout = std::io::stdout().lock();
-    write!(stdout, "{text}")
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write the output: {e}"))
 }
 
 /// A summary as text, or as one JSON object with `--json`.

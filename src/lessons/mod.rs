@@ -32,24 +32,12 @@ pub enum LessonError {
 }
 
 /// Prints a lesson's report to stdout, or its error to stderr, and gives the exit code:
-/// the ending every lesson's `main` shares.
+/// the ending every lesson's `main` shares ([`output::emit`](crate::output::emit), then
+/// [`output::finish`](crate::output::finish)).
 pub fn print_outcome<R, E>(outcome: Result<R, E>) -> std::process::ExitCode
 where
     R: std::fmt::Display,
     E: std::fmt::Display,
 {
-    use std::io::Write as _;
-    let written = match outcome {
-        // `print!` would panic on a closed stdout (`… | head -1`).
-        Ok(report) => write!(std::io::stdout(), "{report}")
-            .map_err(|e| format!("cannot write the output: {e}")),
-        Err(e) => Err(e.to_string()),
-    };
-    match written {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    crate::output::finish(outcome.map_err(|e| e.to_string()).and_then(crate::output::emit))
 }

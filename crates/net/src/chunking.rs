@@ -42,9 +42,9 @@ impl Default for Chunking {
     /// needs two chunks to use both; the wide network's batch of 256 trained faster in 4
     /// or 2 chunks than in 8 (each extra chunk adds a whole 2-million-parameter gradient);
     /// 784-128-10 in batches of 1000 was the same in 4 chunks as in 8; and the wide network
-    /// trained faster in 2 chunks of 128 than in 4 of 64 on one core and on two, which the
-    /// 32 rows per started million parameters give it. More cores want a larger
-    /// `max_chunks`.
+    /// trained faster in 2 chunks of 128 than in 4 of 64 on one core (the same within the
+    /// noise on two), which the 32 rows per started million parameters give it. More cores
+    /// want a larger `max_chunks`.
     fn default() -> Self {
         Chunking { rows: 32, max_chunks: 4, min_work: 1 << 20 }
     }
