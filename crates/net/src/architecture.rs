@@ -68,10 +68,15 @@ impl Architecture {
     ///
     /// [`Mlp::new`]: crate::Mlp::new
     pub fn parameter_count(&self) -> usize {
+        self.checked_parameter_count().unwrap_or(usize::MAX)
+    }
+
+    /// The number of weights and biases, `None` if it does not fit a `usize`: what the
+    /// memory limit counts from.
+    pub fn checked_parameter_count(&self) -> Option<usize> {
         self.sizes
             .windows(2)
-            .map(|w| w[0].saturating_mul(w[1]).saturating_add(w[1]))
-            .fold(0, usize::saturating_add)
+            .try_fold(0_usize, |n, w| n.checked_add(w[0].checked_mul(w[1])?.checked_add(w[1])?))
     }
 }
 
@@ -148,5 +153,17 @@ mod tests {
         );
         assert_eq!("7".parse::<Architecture>(), Err(NetError::EmptyArchitecture { found: 1 }));
         assert_eq!("7-0".parse::<Architecture>(), Err(NetError::ZeroWidthLayer { index: 1 }));
+    }
+
+    #[test]
+    fn parameter_count_of_a_huge_architecture_saturates() {
+        // Found by the architecture fuzz target: (2⁶⁴ − 1) · 2 weights overflowed a usize.
+        let arch: Architecture = "18446744073709551615-2".parse().unwrap();
+        assert_eq!(arch.parameter_count(), usize::MAX);
+        assert_eq!(arch.checked_parameter_count(), None);
+        assert_eq!(
+            "784-128-10".parse::<Architecture>().unwrap().checked_parameter_count(),
+            Some(101_770)
+        );
     }
 }

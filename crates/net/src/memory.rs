@@ -78,12 +78,7 @@ fn floats<F: NdFloat>(values: Option<u64>) -> Option<u64> {
 /// The weights and biases of `architecture`, `Σ_l (d_{l-1}·d_l + d_l)`, counted without
 /// overflow.
 pub(crate) fn parameters(architecture: &Architecture) -> Option<u64> {
-    let layers: Vec<Option<u64>> = architecture
-        .sizes()
-        .windows(2)
-        .map(|w| sum(&[times(count(w[0]), count(w[1])), count(w[1])]))
-        .collect();
-    sum(&layers)
+    count(architecture.checked_parameter_count()?)
 }
 
 /// The bytes of a network's parameters in `F`: what [`Mlp::new`](crate::Mlp::new) allocates,
