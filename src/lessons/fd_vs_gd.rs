@@ -122,9 +122,8 @@ fn time(
     };
     let mut trainer = Trainer::new(&neuron, data.len());
     let started = Instant::now();
-    for _ in 0..epochs {
-        trainer.step(&mut neuron, x, y, &config)?;
-    }
+    // Full-batch steps on one batch: the trainer checks once and runs them as one loop.
+    trainer.repeat_step(&mut neuron, x, y, &config, epochs)?;
     let seconds = started.elapsed().as_secs_f64();
     let cost = trainer.cost(&neuron, x, y, Loss::MeanSquaredError)?;
     Ok(Run { method, epochs, seconds, cost })

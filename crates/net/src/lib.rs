@@ -97,6 +97,7 @@ mod chunking;
 pub mod data;
 mod dataset;
 mod direct;
+mod direct_run;
 mod elementwise;
 mod error;
 mod finite_difference;

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayRef2, NdFloat};
 
+use crate::direct_run::DirectRun;
 use crate::finite_difference::finite_difference_unchecked;
 use crate::optimizer::StepSettings;
 use crate::{
@@ -159,17 +160,125 @@ impl<F: NdFloat> Trainer<F> {
         config: &TrainConfig<F>,
         rate: F,
     ) -> Result<F, NetError> {
+        let settings = self.check_step(mlp, x, y, config, rate)?;
+        self.step_unchecked(mlp, x, y, config, &settings)
+    }
+
+    /// `count` steps of [`Trainer::step`] on the same batch (full-batch gradient descent),
+    /// with the settings, the batch and the state checked once: the bits of `count` calls
+    /// to `step`, and the same errors, but the checks and the views of the buffers are
+    /// not repeated every step. Returns the cost before the last step (with a `count` of 0,
+    /// the cost at the current parameters, and no step is taken).
+    ///
+    /// For a network on the direct path (every layer at most 16 weights, as the lessons'
+    /// NAND neuron and XOR network), a batch of one chunk and the plain rule (SGD, no weight
+    /// decay, no clipping), the whole run is one loop over slices: the checks and views
+    /// cost more than such a step's arithmetic (docs/performance.md: the NAND neuron's 8
+    /// million epochs). Other runs are `count` steps through the general path. Allocates
+    /// one small table per call (the layers' views), nothing per step.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_net::{Activation, Init, Mlp, TrainConfig, Trainer};
+    /// use nn_net::rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let mut net = Mlp::<f32>::new(&"2-1".parse()?, &[Activation::Sigmoid], Init::default(), &mut StdRng::seed_from_u64(1))?;
+    /// let x = array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    /// let y = array![[1.0], [1.0], [1.0], [0.0]]; // NAND
+    /// let config = TrainConfig { rate: 1.0, ..TrainConfig::default() };
+    ///
+    /// let mut one_by_one = (net.clone(), Trainer::new(&net, 4));
+    /// let mut trainer = Trainer::new(&net, 4);
+    /// let last = trainer.repeat_step(&mut net, &x, &y, &config, 1000)?;
+    /// let mut last_one = 0.0;
+    /// for _ in 0..1000 {
+    ///     last_one = one_by_one.1.step(&mut one_by_one.0, &x, &y, &config)?;
+    /// }
+    /// assert_eq!((last, &net), (last_one, &one_by_one.0));
+    /// assert_eq!(trainer.steps(), 1000);
+    /// assert!(trainer.cost(&net, &x, &y, config.loss)? < 0.05);
+    /// # Ok::<(), nn_net::NetError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Trainer::step`]. If step `k` diverges, the parameters and the state are those
+    /// after step `k − 1`, as `step` would leave them, and the error's `epoch` counts the
+    /// steps taken before it.
+    pub fn repeat_step(
+        &mut self,
+        mlp: &mut Mlp<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        config: &TrainConfig<F>,
+        count: usize,
+    ) -> Result<F, NetError> {
+        let settings = self.check_step(mlp, x, y, config, config.rate)?;
+        if count == 0 {
+            return self.cost(mlp, x, y, config.loss);
+        }
+        let n = x.nrows();
+        if let (Some(rate), 1, Some(xs), Some(ys)) =
+            (settings.plain_rate(), self.batch.chunk_count(n), x.as_slice(), y.as_slice())
+        {
+            let (_, gradient) = self.batch.first_chunk_mut();
+            if let Some(mut run) = DirectRun::new(mlp, gradient, (xs, ys, n), config.loss) {
+                let (taken, outcome) = run.descend(config.method, rate, count);
+                self.state.count_steps(settings.optimizer(), taken);
+                return outcome
+                    .map_err(|what| NetError::Diverged { epoch: self.state.steps(), what });
+            }
+        }
+        let mut cost = F::zero();
+        for _ in 0..count {
+            cost = self.step_unchecked(mlp, x, y, config, &settings)?;
+        }
+        Ok(cost)
+    }
+
+    /// The O(1) checks of a step: its settings, the batch against the network and the
+    /// buffers, the optimizer against the state (whose buffers are built before the first
+    /// step), and the finite-difference settings.
+    fn check_step(
+        &mut self,
+        mlp: &Mlp<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        config: &TrainConfig<F>,
+        rate: F,
+    ) -> Result<StepSettings<F>, NetError> {
         let settings = StepSettings::new(config, rate)?;
         self.batch.check(mlp, x, y, config.loss)?;
         self.state.prepare(settings.optimizer(), mlp)?;
+        if let GradientMethod::FiniteDifference(differences) = config.method {
+            differences.check()?;
+        }
+        Ok(settings)
+    }
+
+    /// A step, everything checked by [`Trainer::check_step`].
+    fn step_unchecked(
+        &mut self,
+        mlp: &mut Mlp<F>,
+        x: &ArrayRef2<F>,
+        y: &ArrayRef2<F>,
+        config: &TrainConfig<F>,
+        settings: &StepSettings<F>,
+    ) -> Result<F, NetError> {
         let cost = match config.method {
             GradientMethod::BackPropagation => {
                 self.batch.compute_unchecked(mlp, x.view(), y.view(), config.loss)
             }
-            GradientMethod::FiniteDifference(settings) => {
-                settings.check()?;
+            GradientMethod::FiniteDifference(differences) => {
                 let (workspace, gradient) = self.batch.first_chunk_mut();
-                finite_difference_unchecked(mlp, workspace, x, y, config.loss, settings, gradient)
+                finite_difference_unchecked(
+                    mlp,
+                    workspace,
+                    x,
+                    y,
+                    config.loss,
+                    differences,
+                    gradient,
+                )
             }
         };
         let gradient = self.batch.gradient();
@@ -178,7 +287,7 @@ impl<F: NdFloat> Trainer<F> {
         }
         // One checked update: a non-finite gradient makes a non-finite update, so the
         // gradient itself is only examined to name the cause.
-        if !self.state.apply(mlp, gradient, &settings) {
+        if !self.state.apply(mlp, gradient, settings) {
             let what = if gradient.is_finite() { "parameter update" } else { "gradient" };
             return Err(NetError::Diverged { epoch: self.state.steps(), what });
         }

@@ -216,6 +216,40 @@ impl Activation {
         }
     }
 
+    /// `f` on each entry of a fixed-size block, [`value`](Activation::value) by value:
+    /// the `match` is outside the loop over the entries, so a block of a few entries
+    /// (the samples of one feature, say) runs as vector operations, with no loop count to
+    /// test. Every entry is its own row of one, so softmax gives 1 (a NaN included): apply
+    /// softmax to rows with [`apply_slice`](Activation::apply_slice).
+    ///
+    /// ```
+    /// use nn_tensor::Activation;
+    ///
+    /// let mut block = [-1.0_f32, 0.0, 2.0, 3.0];
+    /// Activation::Relu.apply_block(&mut block);
+    /// assert_eq!(block, [0.0, 0.0, 2.0, 3.0]);
+    /// Activation::Sigmoid.apply_block(&mut block);
+    /// assert_eq!(block[0], 0.5);
+    /// assert_eq!(block[2], Activation::Sigmoid.value(2.0_f32));
+    /// ```
+    #[inline(always)]
+    pub fn apply_block<F: NdFloat, const N: usize>(self, z: &mut [F; N]) {
+        #[inline(always)]
+        fn each<F: Copy, const N: usize>(z: &mut [F; N], f: impl Fn(F) -> F) {
+            for v in z {
+                *v = f(*v);
+            }
+        }
+        match self {
+            Activation::Sigmoid => each(z, sigmoid),
+            Activation::Tanh => each(z, |v| v.tanh()),
+            Activation::Relu => each(z, |v| v.max(F::zero())),
+            Activation::LeakyRelu => each(z, |v| Activation::LeakyRelu.value(v)),
+            Activation::Identity => {}
+            Activation::Softmax => each(z, |_| F::one()),
+        }
+    }
+
     /// [`mul_derivative_inplace`](Activation::mul_derivative_inplace) on row-major
     /// matrices stored as slices, rows of `width` entries.
     ///

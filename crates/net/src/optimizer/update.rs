@@ -53,6 +53,16 @@ impl<F: NdFloat> StepSettings<F> {
     pub(crate) fn optimizer(&self) -> Optimizer<F> {
         self.optimizer
     }
+
+    /// The rate, if the step is the notes' plain rule `θ ← θ − rate·∇C` (SGD without
+    /// weight decay or clipping): the rule [`DirectRun`](crate::direct_run::DirectRun)
+    /// runs.
+    pub(crate) fn plain_rate(&self) -> Option<F> {
+        let plain = self.optimizer == Optimizer::Sgd
+            && self.weight_decay == F::zero()
+            && self.clip_norm.is_none();
+        plain.then_some(self.rate)
+    }
 }
 
 impl<F: NdFloat> OptimizerState<F> {
@@ -72,67 +82,76 @@ impl<F: NdFloat> OptimizerState<F> {
         settings: &StepSettings<F>,
     ) -> bool {
         let StepSettings { optimizer, rate: eta, weight_decay: lambda, clip_norm } = *settings;
-        let stays_finite =
-            if optimizer == Optimizer::Sgd && lambda == F::zero() && clip_norm.is_none() {
-                // The notes' rule, benchmarked: the fused check-and-descend of the plain step.
-                mlp.descend_if_finite(gradient, eta)
-            } else {
-                let c = clip_scale(gradient, clip_norm);
-                // The gradient an optimizer sees: clipped, plus the L2 decay `λ·θ`.
-                let l2 = move |p: F, g: F| c * g + lambda * p;
-                let t = self.steps + 1;
-                match (optimizer, &mut self.slots[..]) {
-                    (Optimizer::Sgd, []) => {
-                        update_without_slots(mlp, gradient, |p, g| p - eta * l2(p, g))
-                    }
-                    (Optimizer::Momentum { beta, nesterov: false }, [v]) => {
-                        update_one_slot(mlp, gradient, v, |p, g, v| {
-                            let g = l2(p, g);
-                            let v = beta * v + g;
-                            (p - eta * v, v)
-                        })
-                    }
-                    (Optimizer::Momentum { beta, nesterov: true }, [v]) => {
-                        update_one_slot(mlp, gradient, v, |p, g, v| {
-                            let g = l2(p, g);
-                            let v = beta * v + g;
-                            (p - eta * (g + beta * v), v)
-                        })
-                    }
-                    (Optimizer::RmsProp { decay: rho, epsilon }, [s]) => {
-                        let keep = F::one() - rho;
-                        update_one_slot(mlp, gradient, s, |p, g, s| {
-                            let g = l2(p, g);
-                            let s = rho * s + keep * g * g;
-                            (p - eta * g / (s.sqrt() + epsilon), s)
-                        })
-                    }
-                    (Optimizer::Adam { beta1, beta2, epsilon }, [m, s]) => {
-                        let adam = Adam::new(beta1, beta2, epsilon, t);
-                        update_two_slots(mlp, gradient, m, s, |p, g, m, s| {
-                            let (step, m, s) = adam.step(l2(p, g), m, s);
-                            (p - eta * step, m, s)
-                        })
-                    }
-                    (Optimizer::AdamW { beta1, beta2, epsilon }, [m, s]) => {
-                        let adam = Adam::new(beta1, beta2, epsilon, t);
-                        update_two_slots(mlp, gradient, m, s, |p, g, m, s| {
-                            // Decoupled: the decay is not in the moments, only in the step.
-                            let (step, m, s) = adam.step(c * g, m, s);
-                            (p - eta * (step + lambda * p), m, s)
-                        })
-                    }
-                    (optimizer, slots) => unreachable!(
-                        "the state was prepared for {optimizer}; it has {} buffers",
-                        slots.len()
-                    ),
+        let stays_finite = if settings.plain_rate().is_some() {
+            // The notes' rule, benchmarked: the fused check-and-descend of the plain step.
+            mlp.descend_if_finite(gradient, eta)
+        } else {
+            let c = clip_scale(gradient, clip_norm);
+            // The gradient an optimizer sees: clipped, plus the L2 decay `λ·θ`.
+            let l2 = move |p: F, g: F| c * g + lambda * p;
+            let t = self.steps + 1;
+            match (optimizer, &mut self.slots[..]) {
+                (Optimizer::Sgd, []) => {
+                    update_without_slots(mlp, gradient, |p, g| p - eta * l2(p, g))
                 }
-            };
+                (Optimizer::Momentum { beta, nesterov: false }, [v]) => {
+                    update_one_slot(mlp, gradient, v, |p, g, v| {
+                        let g = l2(p, g);
+                        let v = beta * v + g;
+                        (p - eta * v, v)
+                    })
+                }
+                (Optimizer::Momentum { beta, nesterov: true }, [v]) => {
+                    update_one_slot(mlp, gradient, v, |p, g, v| {
+                        let g = l2(p, g);
+                        let v = beta * v + g;
+                        (p - eta * (g + beta * v), v)
+                    })
+                }
+                (Optimizer::RmsProp { decay: rho, epsilon }, [s]) => {
+                    let keep = F::one() - rho;
+                    update_one_slot(mlp, gradient, s, |p, g, s| {
+                        let g = l2(p, g);
+                        let s = rho * s + keep * g * g;
+                        (p - eta * g / (s.sqrt() + epsilon), s)
+                    })
+                }
+                (Optimizer::Adam { beta1, beta2, epsilon }, [m, s]) => {
+                    let adam = Adam::new(beta1, beta2, epsilon, t);
+                    update_two_slots(mlp, gradient, m, s, |p, g, m, s| {
+                        let (step, m, s) = adam.step(l2(p, g), m, s);
+                        (p - eta * step, m, s)
+                    })
+                }
+                (Optimizer::AdamW { beta1, beta2, epsilon }, [m, s]) => {
+                    let adam = Adam::new(beta1, beta2, epsilon, t);
+                    update_two_slots(mlp, gradient, m, s, |p, g, m, s| {
+                        // Decoupled: the decay is not in the moments, only in the step.
+                        let (step, m, s) = adam.step(c * g, m, s);
+                        (p - eta * (step + lambda * p), m, s)
+                    })
+                }
+                (optimizer, slots) => unreachable!(
+                    "the state was prepared for {optimizer}; it has {} buffers",
+                    slots.len()
+                ),
+            }
+        };
         if stays_finite {
-            self.steps += 1;
-            self.optimizer = optimizer;
+            self.count_steps(optimizer, 1);
         }
         stays_finite
+    }
+
+    /// Counts `taken` steps of `optimizer` applied to the parameters (by [`apply`] or by a
+    /// run that applied them itself).
+    ///
+    /// [`apply`]: OptimizerState::apply
+    pub(crate) fn count_steps(&mut self, optimizer: Optimizer<F>, taken: usize) {
+        if taken > 0 {
+            self.steps += taken;
+            self.optimizer = optimizer;
+        }
     }
 }
 
