@@ -1,5 +1,6 @@
 //! Tiny and small networks, where per-step overhead rather than arithmetic is the cost:
-//! the NAND neuron's step by back-propagation and by forward differences, the 4-bit
+//! the NAND neuron's step by back-propagation and by forward differences, and its epochs
+//! as `fd_vs_gd` runs them (`Trainer::repeat_step`), the 4-bit
 //! adder's full-batch step, and the 5-bit adder's real training loop (each epoch's shuffle,
 //! the gathering of each mini-batch's rows, and the step), in `f32` and `f64`.
 //!
@@ -83,6 +84,35 @@ fn nand_step<F: Float>(c: &mut Criterion) {
     group.finish();
 }
 
+/// The notes' experiment as `fd_vs_gd` runs it: 1,000 epochs of the NAND neuron in one
+/// [`Trainer::repeat_step`] (the checks once, the direct run's loop), by back-propagation
+/// and by forward differences. A time per iteration ÷ 1,000 is the time of one epoch.
+fn nand_epochs<F: Float>(c: &mut Criterion) {
+    const EPOCHS: usize = 1000;
+    let mut group = c.benchmark_group("nand 2-1 x4 1000 epochs");
+    group.throughput(Throughput::Elements(4 * EPOCHS as u64));
+    let methods = [
+        ("bp", GradientMethod::BackPropagation),
+        ("fd", GradientMethod::FiniteDifference(FiniteDifference::forward(F::of(0.1)))),
+    ];
+    for (name, method) in methods {
+        let (mut net, x, y) = nand::<F>();
+        let mut trainer = Trainer::new(&net, 4);
+        let config = TrainConfig {
+            rate: F::of(0.1),
+            loss: Loss::MeanSquaredError,
+            method,
+            ..TrainConfig::default()
+        };
+        group.bench_function(BenchmarkId::new(name, F::NAME), |b| {
+            b.iter(|| {
+                black_box(trainer.repeat_step(&mut net, &x, &y, &config, EPOCHS).expect("steps"))
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The 4-bit adder's step: 8-16-5 sigmoid, the full batch of 256 rows, SGD.
 fn adder4_step<F: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group("adder 8-16-5 x256 step");
@@ -148,6 +178,8 @@ impl<F: Float> OfF32 for F {
 fn benches(c: &mut Criterion) {
     nand_step::<f32>(c);
     nand_step::<f64>(c);
+    nand_epochs::<f32>(c);
+    nand_epochs::<f64>(c);
     adder4_step::<f32>(c);
     adder4_step::<f64>(c);
     adder5_epochs::<f32>(c);

@@ -105,6 +105,9 @@ pub fn run(options: &Options) -> Result<Report, NetError> {
 }
 
 /// Times `epochs` steps of one method: the loop alone, with its buffers built beforehand.
+/// The loop is one [`Trainer::repeat_step`]: the same bits as `epochs` calls to
+/// [`Trainer::step`], with the checks done once and, for this neuron, the engine's direct
+/// run vectorised along the four samples.
 fn time(
     method: &'static str,
     mut neuron: Mlp<f32>,

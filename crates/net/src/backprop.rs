@@ -1,9 +1,10 @@
 //! The gradient by back-propagation, over a whole batch at once.
 
-use ndarray::{ArrayRef2, NdFloat, s};
+use ndarray::{ArrayRef2, NdFloat};
 use nn_tensor::{column_sums_into, matmul_a_bt_into, matmul_at_b_into};
 
 use crate::check::cast;
+use crate::workspace::{top, top_mut};
 use crate::{Gradient, Loss, Mlp, NetError, Workspace};
 
 impl<F: NdFloat> Mlp<F> {
@@ -102,11 +103,11 @@ impl<F: NdFloat> Mlp<F> {
         }
         let last = self.layers.len() - 1;
         let Workspace { a, delta, z_last, .. } = workspace;
-        let a_last = a[last].slice(s![..n, ..]);
-        let cost_sum = loss.sum_with_logits(&z_last.slice(s![..n, ..]), &a_last, y);
+        let a_last = top(&a[last], n);
+        let cost_sum = loss.sum_with_logits(&top(z_last, n), &a_last, y);
         // Δ_L = ∂(Σ loss)/∂Z_L
         loss.output_delta_unchecked(
-            &mut delta[last].slice_mut(s![..n, ..]),
+            &mut top_mut(&mut delta[last], n),
             &a_last,
             y,
             self.layers[last].activation,
@@ -114,8 +115,8 @@ impl<F: NdFloat> Mlp<F> {
 
         for l in (0..=last).rev() {
             let (lower, upper) = delta.split_at_mut(l);
-            let delta_l = upper[0].slice(s![..n, ..]);
-            let a_prev = if l == 0 { x.view() } else { a[l - 1].slice(s![..n, ..]) };
+            let delta_l = top(&upper[0], n);
+            let a_prev = if l == 0 { x.view() } else { top(&a[l - 1], n) };
             let g = &mut gradient.layers_mut()[l];
             // ∂C/∂W_l = A_{l-1}ᵀ · Δ_l  and  ∂C/∂b_l = Σ_rows Δ_l
             matmul_at_b_into(&mut g.w, &a_prev, &delta_l);
@@ -123,7 +124,7 @@ impl<F: NdFloat> Mlp<F> {
             if l > 0 {
                 // Δ_{l-1} = (Δ_l · W_lᵀ) ⊙ f'_{l-1}(Z_{l-1}), per sample (row by row): no
                 // sum over samples here, the sum happens in the products above.
-                let mut delta_prev = lower[l - 1].slice_mut(s![..n, ..]);
+                let mut delta_prev = top_mut(&mut lower[l - 1], n);
                 matmul_a_bt_into(&mut delta_prev, &delta_l, &self.layers[l].w);
                 self.layers[l - 1].activation.mul_derivative_inplace(&mut delta_prev, &a_prev);
             }

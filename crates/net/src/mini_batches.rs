@@ -1,11 +1,12 @@
 //! The batches of an epoch: the whole dataset, or shuffled mini-batches.
 
-use ndarray::{Array2, ArrayView2, NdFloat, s};
+use ndarray::{Array2, ArrayView2, NdFloat};
 use ndarray_rand::rand::SeedableRng;
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::seq::SliceRandom;
 
 use crate::Dataset;
+use crate::workspace::top;
 
 /// The batches of a dataset. Full batch: the data itself, in its order, with no copy.
 /// Mini-batches: the sample order shuffled at the start of every epoch, then cut into
@@ -88,7 +89,7 @@ impl<'d, F: NdFloat> MiniBatches<'d, F> {
             }
         }
         let n = rows.len();
-        (self.x.slice(s![..n, ..]), self.y.slice(s![..n, ..]))
+        (top(&self.x, n), top(&self.y, n))
     }
 }
 
