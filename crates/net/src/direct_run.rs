@@ -20,6 +20,7 @@
 use ndarray::NdFloat;
 
 use crate::check::cast;
+use crate::loss::{binary_cross_entropy, squared_error, squared_error_slope};
 use crate::{Activation, Difference, FiniteDifference, Gradient, GradientMethod, Loss, Mlp};
 
 /// One layer's parameters and gradient, row-major slices of the network's and the
@@ -53,6 +54,10 @@ pub(crate) struct DirectRun<'a, F> {
     delta_rows: Vec<F>,
     /// The targets, row-major `n × d_L`.
     y: &'a [F],
+    /// With one output, an element-wise output activation and a loss taken entry by entry
+    /// (squared error, binary cross-entropy), the targets as a padded row of samples: the
+    /// loss and the output's error then run block by block. Empty otherwise.
+    y_blocks: Vec<[F; LANES]>,
     n: usize,
     loss: Loss,
 }
@@ -75,6 +80,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             return None;
         }
         let sizes = mlp.architecture().sizes().to_vec();
+        let output = mlp.output_activation();
         let mut layers = Vec::with_capacity(mlp.layers.len());
         for (layer, g) in mlp.layers.iter_mut().zip(gradient.layers_mut()) {
             layers.push(RunLayer {
@@ -94,6 +100,12 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         let d_last = sizes[sizes.len() - 1];
         // With one output, the outputs are a padded row of samples.
         let (rows_only, outputs) = if d_last == 1 { (0, p) } else { (n * d_last, n * d_last) };
+        let entry_by_entry = matches!(loss, Loss::MeanSquaredError | Loss::BinaryCrossEntropy);
+        let mut y_blocks = Vec::new();
+        if d_last == 1 && output.is_elementwise() && entry_by_entry {
+            y_blocks = vec![[F::zero(); LANES]; p / LANES];
+            transpose(y_blocks.as_flattened_mut(), y, (n, 1), (1, p));
+        }
         Some(DirectRun {
             layers,
             features,
@@ -102,6 +114,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             a_rows: vec![F::zero(); outputs],
             delta_rows: vec![F::zero(); rows_only],
             y,
+            y_blocks,
             n,
             loss,
         })
@@ -188,8 +201,19 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
     }
 
     /// The loss summed over the batch, after [`DirectRun::forward`].
+    #[inline(always)]
     fn loss_sum(&self) -> F {
-        let d = self.layers[self.layers.len() - 1].d;
+        let last = self.layers.len();
+        if !self.y_blocks.is_empty() {
+            let (z, a, y) = (blocks(&self.features[last]), blocks(&self.a_rows), &self.y_blocks);
+            // `y_blocks` is kept for these two losses only.
+            return if self.loss == Loss::BinaryCrossEntropy {
+                sum_in_order(self.n, lanes(z, y, binary_cross_entropy))
+            } else {
+                sum_in_order(self.n, lanes(a, y, squared_error))
+            };
+        }
+        let d = self.layers[last - 1].d;
         self.loss.sum_slices(self.z_rows(), &self.a_rows[..self.n * d], self.y, d)
     }
 
@@ -210,7 +234,20 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         let output = &self.layers[last];
         let (loss, y, d) = (self.loss, self.y, output.d);
         let a = &self.a_rows[..n * d];
-        if d == 1 {
+        if !self.y_blocks.is_empty() {
+            let (y, delta) = (&self.y_blocks, blocks_mut(&mut self.errors[last]));
+            let activation = output.activation;
+            for ((delta, a), y) in delta.iter_mut().zip(blocks(&self.a_rows)).zip(y) {
+                for i in 0..LANES {
+                    // As `Loss::output_delta_slices`, then the activation's derivative.
+                    delta[i] = if loss == Loss::BinaryCrossEntropy {
+                        a[i] - y[i]
+                    } else {
+                        squared_error_slope(a[i], y[i]) * activation.derivative_from_output(a[i])
+                    };
+                }
+            }
+        } else if d == 1 {
             let delta = &mut self.errors[last][..n];
             loss.output_delta_slices(delta, a, y, d, output.activation);
         } else {
@@ -361,6 +398,39 @@ fn affine_by_feature<F: NdFloat>(
     }
 }
 
+/// The sum of the first `n` samples' terms, in order from zero, from the blocks of terms
+/// (computed lane by lane, as vector operations): whole blocks, then the first lanes of
+/// the last one (its padded lanes are left out: even adding a padded zero could turn a −0
+/// sum into 0).
+#[inline(always)]
+fn sum_in_order<F: NdFloat>(n: usize, terms: impl Iterator<Item = [F; LANES]>) -> F {
+    let (mut sum, mut left) = (F::zero(), n);
+    for block in terms {
+        if left >= LANES {
+            for term in block {
+                sum += term;
+            }
+            left -= LANES;
+        } else {
+            for &term in &block[..left] {
+                sum += term;
+            }
+            break;
+        }
+    }
+    sum
+}
+
+/// Blocks of `f(x, y)`, lane by lane.
+#[inline(always)]
+fn lanes<'s, F: NdFloat>(
+    x: &'s [[F; LANES]],
+    y: &'s [[F; LANES]],
+    f: impl Fn(F, F) -> F + 's,
+) -> impl Iterator<Item = [F; LANES]> + 's {
+    x.iter().zip(y).map(move |(x, y)| std::array::from_fn(|i| f(x[i], y[i])))
+}
+
 /// `∂C/∂W = Aᵀ·Δ` and `∂C/∂b = Σ_rows Δ` of one layer, each entry times `scale`, from the
 /// layer's input `a` (`d_in` rows of `p` samples) and error `delta` (`d` rows of `p`), over
 /// the first `n` samples: entry `(k, j)` is the dot product of two contiguous rows, summed
@@ -371,15 +441,16 @@ fn parameter_gradient_by_feature<F: NdFloat>(
     (d_in, d, p, n): (usize, usize, usize, usize),
     scale: F,
 ) {
+    let (a, delta, per_row) = (blocks(a), blocks(delta), p / LANES);
     for k in 0..d_in {
-        let a = &a[k * p..][..n];
         for j in 0..d {
-            let delta = &delta[j * p..][..n];
-            gw[k * d + j] = a.iter().zip(delta).fold(F::zero(), |s, (&a, &e)| s + a * e) * scale;
+            let (a, delta) = (&a[k * per_row..][..per_row], &delta[j * per_row..][..per_row]);
+            gw[k * d + j] = sum_in_order(n, lanes(a, delta, |a, e| a * e)) * scale;
         }
     }
     for j in 0..d {
-        gb[j] = delta[j * p..][..n].iter().fold(F::zero(), |s, &e| s + e) * scale;
+        let delta = &delta[j * per_row..][..per_row];
+        gb[j] = sum_in_order(n, delta.iter().copied()) * scale;
     }
 }
 

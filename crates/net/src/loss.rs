@@ -250,7 +250,7 @@ impl Loss {
         }
         match self {
             Loss::MeanSquaredError => {
-                a.iter().zip(y).fold(F::zero(), |sum, (&a, &y)| sum + (a - y) * (a - y))
+                a.iter().zip(y).fold(F::zero(), |sum, (&a, &y)| sum + squared_error(a, y))
             }
             Loss::CrossEntropy => {
                 let mut sum = F::zero();
@@ -261,9 +261,9 @@ impl Loss {
                 }
                 sum
             }
-            Loss::BinaryCrossEntropy => z.iter().zip(y).fold(F::zero(), |sum, (&z, &y)| {
-                sum + (z.max(F::zero()) - z * y + (-z.abs()).exp().ln_1p())
-            }),
+            Loss::BinaryCrossEntropy => {
+                z.iter().zip(y).fold(F::zero(), |sum, (&z, &y)| sum + binary_cross_entropy(z, y))
+            }
         }
     }
 
@@ -280,9 +280,8 @@ impl Loss {
     ) {
         match self {
             Loss::MeanSquaredError => {
-                let two = cast::<F>(2.0);
                 for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
-                    *d = two * (a - y);
+                    *d = squared_error_slope(a, y);
                 }
                 output.mul_derivative_slice(delta, a, width);
             }
@@ -305,6 +304,30 @@ impl Loss {
             }
         }
     }
+}
+
+// One output entry's term of each loss that takes the entries one by one: the definitions
+// the slice passes above and the direct run's blocks (crate::direct_run) share, so both
+// give the same bits.
+
+/// `(a − y)²`: one entry of the squared error.
+#[inline(always)]
+pub(crate) fn squared_error<F: NdFloat>(a: F, y: F) -> F {
+    (a - y) * (a - y)
+}
+
+/// `∂(a − y)²/∂a = 2(a − y)`: one entry of the squared error's error, before the output
+/// activation's derivative.
+#[inline(always)]
+pub(crate) fn squared_error_slope<F: NdFloat>(a: F, y: F) -> F {
+    cast::<F>(2.0) * (a - y)
+}
+
+/// `max(z, 0) − z·y + ln(1 + e^(−|z|))`: one entry of the binary cross-entropy, from the
+/// logit `z` (exact for any `z`, where `ln σ(z)` would round to `ln 0`).
+#[inline(always)]
+pub(crate) fn binary_cross_entropy<F: NdFloat>(z: F, y: F) -> F {
+    z.max(F::zero()) - z * y + (-z.abs()).exp().ln_1p()
 }
 
 /// The entries of `a` in row-major order: its own storage when it is laid out so (the
