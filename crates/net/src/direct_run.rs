@@ -6,16 +6,20 @@
 //! [`Trainer::step`](crate::Trainer::step) checks the settings, the batch and the
 //! optimizer's state and takes each buffer as a slice (ndarray's layout check, about 20
 //! instructions each); and the direct path's loops, row by row, run over widths of 2 and 1,
-//! mostly loop overhead. Here the checks are done once, and the hidden activations and
-//! errors are stored feature by feature (`d × n`, each feature's `n` samples contiguous),
-//! so the inner loops run along the samples and vectorise: the batch's samples are the
-//! vector lanes.
+//! mostly loop overhead. A run instead copies the parameters into one flat buffer (and
+//! back at the end), keeps every layer's activations and errors in one buffer of blocks,
+//! feature by feature (each feature's samples contiguous, padded to whole blocks of
+//! [`LANES`]), and reads every layer's place in them from a small table: the inner loops
+//! run along the samples, a block at a time, as vector operations (the batch's samples are
+//! the vector lanes).
 //!
 //! Every entry is computed with the operations of [`crate::direct`], in the same order
-//! (each sum over `k`, then the bias; each gradient entry over the rows in order), so a run
-//! of `count` steps gives the bits of `count` calls to `step`. The output layer is kept row
-//! by row, where the losses and the output activation (softmax included) run as they do
-//! everywhere else.
+//! (each sum over `k`, then the bias; each gradient entry over the samples in order), so a
+//! run of `count` steps gives the bits of `count` calls to `step` (crates/net/tests/
+//! repeat_step.rs). The output layer's loss and error run block by block when it has one
+//! output, an element-wise activation and a loss taken entry by entry; otherwise its
+//! outputs are copied row by row, where the losses and the output activation (softmax
+//! included) run as they do everywhere else.
 
 use ndarray::NdFloat;
 
@@ -23,41 +27,64 @@ use crate::check::cast;
 use crate::loss::{binary_cross_entropy, squared_error, squared_error_slope};
 use crate::{Activation, Difference, FiniteDifference, Gradient, GradientMethod, Loss, Mlp};
 
-/// One layer's parameters and gradient, row-major slices of the network's and the
-/// trainer's buffers.
-struct RunLayer<'a, F> {
-    w: &'a mut [F],
-    b: &'a mut [F],
-    gw: &'a mut [F],
-    gb: &'a mut [F],
-    /// Inputs and outputs.
+/// Samples a block holds: four `f32` fill an SSE register, the baseline of x86_64.
+const LANES: usize = 4;
+
+/// A block of samples of one feature.
+type Block<F> = [F; LANES];
+
+/// Where one layer's numbers are: its weights (`d_in × d`, row-major) and bias in the flat
+/// parameters (and the gradient, laid out alike), its input and output rows in the blocks.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
     d_in: usize,
     d: usize,
+    /// Offsets of the weights and the bias in `parameters` and `gradient`.
+    w: usize,
+    b: usize,
+    /// The first block of the input rows and of the output rows in `features` (and of the
+    /// output's errors in `errors`, which is laid out as `features`).
+    x: usize,
+    z: usize,
     activation: Activation,
+}
+
+/// What the output layer's pass hands on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    /// One output, an element-wise activation, the squared error or the binary
+    /// cross-entropy: outputs into `outputs`, the loss and the error by blocks.
+    Blocks,
+    /// Anything else: pre-activations and outputs copied row by row.
+    Rows,
 }
 
 /// A network on the direct path, its gradient and one batch, for a run of steps.
 pub(crate) struct DirectRun<'a, F> {
-    layers: Vec<RunLayer<'a, F>>,
-    /// `features[0]` is the batch's inputs and `features[l + 1]` layer `l`'s outputs
-    /// (the output layer's pre-activations), each feature a row of [`padded`]`(n)`
-    /// samples.
-    features: Vec<Vec<F>>,
-    /// `errors[l]` is layer `l`'s `Δ = ∂C/∂Z`, laid out as `features[l + 1]`.
-    errors: Vec<Vec<F>>,
-    /// The output layer's pre-activations, outputs and error, row by row (`n × d_L`):
-    /// what the losses and the output activation read. With one output, a row of samples
-    /// is already row by row: `z_rows` and `delta_rows` are then empty (the rows of
-    /// `features` and `errors` serve), and `a_rows` is padded to whole blocks.
+    mlp: &'a mut Mlp<F>,
+    gradient: &'a mut Gradient<F>,
+    shapes: Vec<Shape>,
+    /// Every layer's weights then bias, in the order of [`Mlp::parameters`].
+    parameters: Vec<F>,
+    /// The gradient, laid out as `parameters`.
+    slopes: Vec<F>,
+    /// Blocks per feature: the samples padded to whole blocks.
+    per_row: usize,
+    /// The inputs' rows, then each layer's (the output layer's pre-activations).
+    features: Vec<Block<F>>,
+    /// Each layer's errors `Δ = ∂C/∂Z`, at its rows' place in `features`.
+    errors: Vec<Block<F>>,
+    output: Output,
+    /// [`Output::Blocks`]: the outputs and the targets, one padded row each.
+    outputs: Vec<Block<F>>,
+    targets: Vec<Block<F>>,
+    /// [`Output::Rows`]: the output layer's pre-activations, outputs and error, row-major
+    /// `n × d_L`.
     z_rows: Vec<F>,
     a_rows: Vec<F>,
     delta_rows: Vec<F>,
     /// The targets, row-major `n × d_L`.
     y: &'a [F],
-    /// With one output, an element-wise output activation and a loss taken entry by entry
-    /// (squared error, binary cross-entropy), the targets as a padded row of samples: the
-    /// loss and the output's error then run block by block. Empty otherwise.
-    y_blocks: Vec<[F; LANES]>,
     n: usize,
     loss: Loss,
 }
@@ -67,9 +94,10 @@ pub(crate) struct DirectRun<'a, F> {
 pub(crate) type Divergence = &'static str;
 
 impl<'a, F: NdFloat> DirectRun<'a, F> {
-    /// The run's buffers and views, or `None` if the network is not on the direct path
-    /// (the caller then steps through the general path). The batch is `x` and `y`
-    /// (row-major, `n` rows each), already checked against the network and the loss.
+    /// The run's buffers, or `None` if the network is not on the direct path or the batch
+    /// is empty (the caller then steps through the general path). The batch is `x` and `y`
+    /// (row-major, `n` rows each), already checked against the network and the loss. The
+    /// network and the gradient are written back by [`DirectRun::descend`].
     pub(crate) fn new(
         mlp: &'a mut Mlp<F>,
         gradient: &'a mut Gradient<F>,
@@ -79,42 +107,59 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         if !mlp.takes_direct_path() || n == 0 {
             return None;
         }
+        let per_row = n.div_ceil(LANES);
         let sizes = mlp.architecture().sizes().to_vec();
-        let output = mlp.output_activation();
-        let mut layers = Vec::with_capacity(mlp.layers.len());
-        for (layer, g) in mlp.layers.iter_mut().zip(gradient.layers_mut()) {
-            layers.push(RunLayer {
-                d_in: layer.w.nrows(),
-                d: layer.w.ncols(),
+        let mut shapes = Vec::with_capacity(mlp.layers.len());
+        let (mut at, mut rows) = (0, 0);
+        for layer in &mlp.layers {
+            let (d_in, d) = layer.w.dim();
+            let (x, z) = (rows * per_row, (rows + d_in) * per_row);
+            shapes.push(Shape {
+                d_in,
+                d,
+                w: at,
+                b: at + d_in * d,
+                x,
+                z,
                 activation: layer.activation,
-                w: layer.w.as_slice_mut()?,
-                b: layer.b.as_slice_mut()?,
-                gw: g.w.as_slice_mut()?,
-                gb: g.b.as_slice_mut()?,
             });
+            (at, rows) = (at + (d_in + 1) * d, rows + d_in);
         }
-        let p = padded(n);
-        let rows = |sizes: &[usize]| sizes.iter().map(|&d| vec![F::zero(); d * p]).collect();
-        let mut features: Vec<Vec<F>> = rows(&sizes);
-        transpose(&mut features[0], x, (n, sizes[0]), (sizes[0], p));
+        let parameters: Vec<F> = mlp.parameters().collect();
+        let blocks = sizes.iter().sum::<usize>() * per_row;
+        let mut features = vec![[F::zero(); LANES]; blocks];
+        transpose(features.as_flattened_mut(), x, (n, sizes[0]), (sizes[0], per_row * LANES));
         let d_last = sizes[sizes.len() - 1];
-        // With one output, the outputs are a padded row of samples.
-        let (rows_only, outputs) = if d_last == 1 { (0, p) } else { (n * d_last, n * d_last) };
-        let entry_by_entry = matches!(loss, Loss::MeanSquaredError | Loss::BinaryCrossEntropy);
-        let mut y_blocks = Vec::new();
-        if d_last == 1 && output.is_elementwise() && entry_by_entry {
-            y_blocks = vec![[F::zero(); LANES]; p / LANES];
-            transpose(y_blocks.as_flattened_mut(), y, (n, 1), (1, p));
+        let by_entry = matches!(loss, Loss::MeanSquaredError | Loss::BinaryCrossEntropy);
+        let output = if d_last == 1 && mlp.output_activation().is_elementwise() && by_entry {
+            Output::Blocks
+        } else {
+            Output::Rows
+        };
+        let (blocks_of, rows_of) = match output {
+            Output::Blocks => (per_row, 0),
+            Output::Rows => (0, n * d_last),
+        };
+        let mut targets = vec![[F::zero(); LANES]; blocks_of];
+        if output == Output::Blocks {
+            targets.as_flattened_mut()[..n].copy_from_slice(y);
         }
         Some(DirectRun {
-            layers,
+            mlp,
+            gradient,
+            shapes,
+            slopes: vec![F::zero(); parameters.len()],
+            parameters,
+            per_row,
+            errors: vec![[F::zero(); LANES]; blocks],
             features,
-            errors: rows(&sizes[1..]),
-            z_rows: vec![F::zero(); rows_only],
-            a_rows: vec![F::zero(); outputs],
-            delta_rows: vec![F::zero(); rows_only],
+            output,
+            outputs: vec![[F::zero(); LANES]; blocks_of],
+            targets,
+            z_rows: vec![F::zero(); rows_of],
+            a_rows: vec![F::zero(); rows_of],
+            delta_rows: vec![F::zero(); rows_of],
             y,
-            y_blocks,
             n,
             loss,
         })
@@ -122,9 +167,33 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
 
     /// Up to `count` steps of plain gradient descent at `rate`, the gradient by `method`,
     /// each step's parameters kept only if the cost, the gradient and every new parameter
-    /// are finite. Returns the steps taken and the cost before the last one, or why the
-    /// next step was refused (the parameters are then the last finite ones).
+    /// are finite; then the parameters and the last gradient are written back into the
+    /// network and the trainer's gradient. Returns the steps taken and the cost before the
+    /// last one, or why the next step was refused (the parameters are then the last finite
+    /// ones).
     pub(crate) fn descend(
+        mut self,
+        method: GradientMethod<F>,
+        rate: F,
+        count: usize,
+    ) -> (usize, Result<F, Divergence>) {
+        let outcome = self.steps(method, rate, count);
+        let mut parameters = self.parameters.iter();
+        let mut slopes = self.slopes.iter();
+        for (layer, g) in self.mlp.layers.iter_mut().zip(self.gradient.layers_mut()) {
+            layer
+                .w
+                .iter_mut()
+                .chain(layer.b.iter_mut())
+                .zip(&mut parameters)
+                .for_each(|(p, &v)| *p = v);
+            g.w.iter_mut().chain(g.b.iter_mut()).zip(&mut slopes).for_each(|(g, &v)| *g = v);
+        }
+        outcome
+    }
+
+    /// The steps of [`DirectRun::descend`], on the run's buffers.
+    fn steps(
         &mut self,
         method: GradientMethod<F>,
         rate: F,
@@ -139,82 +208,69 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             if !cost.is_finite() {
                 return (taken, Err("cost"));
             }
-            if !self.update_if_finite(rate) {
-                let mut gradient = self.layers.iter().flat_map(|l| l.gw.iter().chain(&*l.gb));
-                let what =
-                    if gradient.all(|g| g.is_finite()) { "parameter update" } else { "gradient" };
-                return (taken, Err(what));
+            // As `Mlp::descend_if_finite`: a read-only pass, then the update.
+            let slopes = &self.slopes;
+            let finite = |ok, (&p, &g): (&F, &F)| ok & (p - rate * g).is_finite();
+            if !self.parameters.iter().zip(slopes).fold(true, finite) {
+                let finite = slopes.iter().all(|g| g.is_finite());
+                return (taken, Err(if finite { "parameter update" } else { "gradient" }));
+            }
+            for (p, &g) in self.parameters.iter_mut().zip(slopes) {
+                *p += -rate * g;
             }
         }
         (count, Ok(cost))
     }
 
-    /// Feed-forward of the batch, as [`crate::direct::forward`]: the hidden layers feature
-    /// by feature, each block activated as it is computed; the output layer's outputs row
-    /// by row.
+    /// Feed-forward of the batch, as [`crate::direct::forward`]: each layer feature by
+    /// feature, a block of samples at a time, each block activated as it is computed.
     fn forward(&mut self) {
-        let (n, p, last) = (self.n, padded(self.n), self.layers.len() - 1);
-        for (l, layer) in self.layers.iter().enumerate() {
-            let (before, from) = self.features.split_at_mut(l + 1);
-            let (x, z) = (&before[l], blocks_mut(&mut from[0]));
-            let (parameters, sizes) = ((&*layer.w, &*layer.b), (layer.d_in, layer.d, p));
-            let activation = layer.activation;
+        let (per_row, last) = (self.per_row, self.shapes.len() - 1);
+        for (l, &s) in self.shapes.iter().enumerate() {
+            let (w, b) = (&self.parameters[s.w..s.b], &self.parameters[s.b..][..s.d]);
+            // The input rows come just before the output rows.
+            let (inputs, rows) = self.features.split_at_mut(s.z);
+            let (x, z) = (&inputs[s.x..], &mut rows[..s.d * per_row]);
+            let sizes = (s.d_in, s.d, per_row);
+            let activation = s.activation;
             if l < last {
                 // Hidden activations are element-wise (the network's checks refuse softmax
                 // there).
-                affine_by_feature(x, parameters, sizes, |at, mut block| {
+                affine_by_feature(x, (w, b), sizes, |at, mut block| {
                     activation.apply_block(&mut block);
                     z[at] = block;
                 });
-            } else if layer.d == 1 && activation.is_elementwise() {
-                // One output: its row of samples is already row by row.
-                let a = blocks_mut(&mut self.a_rows);
-                affine_by_feature(x, parameters, sizes, |at, mut block| {
+            } else if self.output == Output::Blocks {
+                let a = &mut self.outputs;
+                affine_by_feature(x, (w, b), sizes, |at, mut block| {
                     z[at] = block;
                     activation.apply_block(&mut block);
                     a[at] = block;
                 });
             } else {
-                affine_by_feature(x, parameters, sizes, |at, block| z[at] = block);
-                let z_rows = if layer.d == 1 {
-                    &from[0][..n]
-                } else {
-                    transpose(&mut self.z_rows, &from[0], (layer.d, n), (p, layer.d));
-                    &self.z_rows
-                };
-                let a_rows = &mut self.a_rows[..n * layer.d];
-                for (a, &z) in a_rows.iter_mut().zip(z_rows) {
-                    *a = z;
-                }
-                activation.apply_slice(a_rows, layer.d);
+                affine_by_feature(x, (w, b), sizes, |at, block| z[at] = block);
+                let rows = (s.d, self.n);
+                transpose(&mut self.z_rows, z.as_flattened(), rows, (per_row * LANES, s.d));
+                self.a_rows.copy_from_slice(&self.z_rows);
+                activation.apply_slice(&mut self.a_rows, s.d);
             }
         }
     }
 
-    /// The output layer's pre-activations, row by row, after [`DirectRun::forward`].
-    fn z_rows(&self) -> &[F] {
-        if self.z_rows.is_empty() {
-            &self.features[self.layers.len()][..self.n]
-        } else {
-            &self.z_rows
-        }
-    }
-
-    /// The loss summed over the batch, after [`DirectRun::forward`].
+    /// The loss summed over the batch, after [`DirectRun::forward`], in the order of
+    /// [`Loss::sum_slices`].
     #[inline(always)]
     fn loss_sum(&self) -> F {
-        let last = self.layers.len();
-        if !self.y_blocks.is_empty() {
-            let (z, a, y) = (blocks(&self.features[last]), blocks(&self.a_rows), &self.y_blocks);
-            // `y_blocks` is kept for these two losses only.
-            return if self.loss == Loss::BinaryCrossEntropy {
+        let s = self.shapes[self.shapes.len() - 1];
+        let y = &self.targets;
+        match (self.output, self.loss) {
+            (Output::Blocks, Loss::BinaryCrossEntropy) => {
+                let z = &self.features[s.z..][..self.per_row];
                 sum_in_order(self.n, lanes(z, y, binary_cross_entropy))
-            } else {
-                sum_in_order(self.n, lanes(a, y, squared_error))
-            };
+            }
+            (Output::Blocks, _) => sum_in_order(self.n, lanes(&self.outputs, y, squared_error)),
+            (Output::Rows, loss) => loss.sum_slices(&self.z_rows, &self.a_rows, self.y, s.d),
         }
-        let d = self.layers[last - 1].d;
-        self.loss.sum_slices(self.z_rows(), &self.a_rows[..self.n * d], self.y, d)
     }
 
     /// The cost at the current parameters, as [`Mlp::cost_unchecked`] gives it.
@@ -223,138 +279,134 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         self.loss_sum() / cast(self.n as f64)
     }
 
-    /// Feed-forward and back-propagation: the gradient of the cost into the layers'
-    /// gradients, as [`crate::direct::backward_sums`] with the one-chunk batch's scale
-    /// `1/n`; returns the cost.
+    /// Feed-forward and back-propagation: the gradient of the cost into `slopes`, as
+    /// [`crate::direct::backward_sums`] with the one-chunk batch's scale `1/n`; returns the
+    /// cost.
     fn back_propagate(&mut self) -> F {
         self.forward();
-        let (n, p) = (self.n, padded(self.n));
+        let (n, per_row) = (self.n, self.per_row);
         let cost_sum = self.loss_sum();
-        let last = self.layers.len() - 1;
-        let output = &self.layers[last];
-        let (loss, y, d) = (self.loss, self.y, output.d);
-        let a = &self.a_rows[..n * d];
-        if !self.y_blocks.is_empty() {
-            let (y, delta) = (&self.y_blocks, blocks_mut(&mut self.errors[last]));
-            let activation = output.activation;
-            for ((delta, a), y) in delta.iter_mut().zip(blocks(&self.a_rows)).zip(y) {
-                for i in 0..LANES {
-                    // As `Loss::output_delta_slices`, then the activation's derivative.
-                    delta[i] = if loss == Loss::BinaryCrossEntropy {
-                        a[i] - y[i]
-                    } else {
-                        squared_error_slope(a[i], y[i]) * activation.derivative_from_output(a[i])
-                    };
+        let last = self.shapes[self.shapes.len() - 1];
+        let errors = &mut self.errors[last.z..][..last.d * per_row];
+        match self.output {
+            Output::Blocks => {
+                let (outputs, targets) = (&self.outputs, &self.targets);
+                for ((delta, a), y) in errors.iter_mut().zip(outputs).zip(targets) {
+                    for i in 0..LANES {
+                        // As `Loss::output_delta_slices`, then the activation's derivative.
+                        delta[i] = if self.loss == Loss::BinaryCrossEntropy {
+                            a[i] - y[i]
+                        } else {
+                            squared_error_slope(a[i], y[i])
+                                * last.activation.derivative_from_output(a[i])
+                        };
+                    }
                 }
             }
-        } else if d == 1 {
-            let delta = &mut self.errors[last][..n];
-            loss.output_delta_slices(delta, a, y, d, output.activation);
-        } else {
-            loss.output_delta_slices(&mut self.delta_rows, a, y, d, output.activation);
-            transpose(&mut self.errors[last], &self.delta_rows, (n, d), (d, p));
+            Output::Rows => {
+                let (a, y, d) = (&self.a_rows, self.y, last.d);
+                self.loss.output_delta_slices(&mut self.delta_rows, a, y, d, last.activation);
+                let rows = (d, per_row * LANES);
+                transpose(errors.as_flattened_mut(), &self.delta_rows, (n, d), rows);
+            }
         }
         let scale = F::one() / cast(n as f64);
-        for l in (0..=last).rev() {
-            let layer = &mut self.layers[l];
-            let (lower, upper) = self.errors.split_at_mut(l);
-            let (input, delta) = (&self.features[l], &upper[0]);
-            let sizes = (layer.d_in, layer.d, p, n);
-            parameter_gradient_by_feature((layer.gw, layer.gb), (input, delta), sizes, scale);
-            if let Some(previous) = lower.last_mut() {
-                input_delta_by_feature(previous, delta, layer.w, (layer.d_in, layer.d, p));
-                let activation = self.layers[l - 1].activation;
-                activation.mul_derivative_slice(previous, input, self.layers[l - 1].d);
+        for (l, &s) in self.shapes.iter().enumerate().rev() {
+            // ∂C/∂W = Aᵀ·Δ and ∂C/∂b = Σ_samples Δ, each entry the dot product of two rows,
+            // summed over the samples in order as `direct::parameter_gradient` does.
+            for k in 0..s.d_in {
+                let a = row(&self.features, s.x + k * per_row, per_row);
+                for j in 0..s.d {
+                    let delta = row(&self.errors, s.z + j * per_row, per_row);
+                    let sum = sum_in_order(n, lanes(a, delta, |a, e| a * e));
+                    self.slopes[s.w + k * s.d + j] = sum * scale;
+                }
+            }
+            for j in 0..s.d {
+                let sum =
+                    sum_in_order(n, row(&self.errors, s.z + j * per_row, per_row).iter().copied());
+                self.slopes[s.b + j] = sum * scale;
+            }
+            if l == 0 {
+                break;
+            }
+            // Δ_prev = (Δ·Wᵀ) ⊙ f'_prev, entry (i, k) summed over j in order from zero as
+            // `direct::input_delta` does, then times the previous layer's derivative.
+            let previous = self.shapes[l - 1].activation;
+            for k in 0..s.d_in {
+                for block in 0..per_row {
+                    let mut sum = [F::zero(); LANES];
+                    for j in 0..s.d {
+                        let delta = self.errors[s.z + j * per_row + block];
+                        let w = self.parameters[s.w + k * s.d + j];
+                        for i in 0..LANES {
+                            sum[i] += delta[i] * w;
+                        }
+                    }
+                    let at = s.x + k * per_row + block;
+                    previous.mul_derivative_block(&mut sum, &self.features[at]);
+                    self.errors[at] = sum;
+                }
             }
         }
         cost_sum / cast(n as f64)
     }
 
-    /// The gradient by finite differences into the layers' gradients, as
-    /// [`crate::finite_difference`] computes it (each parameter moved in turn, weights row
-    /// by row, then the bias, and put back to its exact bits); returns the cost.
+    /// The gradient by finite differences into `slopes`, as [`crate::finite_difference`]
+    /// computes it (each parameter moved in turn, in the order of [`Mlp::parameters`], and
+    /// put back to its exact bits); returns the cost.
     fn finite_differences(&mut self, settings: FiniteDifference<F>) -> F {
         let eps = settings.step;
         let two_eps = cast::<F>(2.0) * eps;
         let base = self.cost();
-        for l in 0..self.layers.len() {
-            let count = self.layers[l].w.len() + self.layers[l].b.len();
-            for index in 0..count {
-                let original = *self.parameter(l, index);
-                *self.parameter(l, index) = original + eps;
-                let plus = self.cost();
-                let derivative = match settings.difference {
-                    Difference::Forward => (plus - base) / eps,
-                    Difference::Central => {
-                        *self.parameter(l, index) = original - eps;
-                        let minus = self.cost();
-                        (plus - minus) / two_eps
-                    }
-                };
-                *self.parameter(l, index) = original;
-                let RunLayer { gw, gb, .. } = &mut self.layers[l];
-                *entry(gw, gb, index) = derivative;
-            }
+        for index in 0..self.parameters.len() {
+            let original = self.parameters[index];
+            self.parameters[index] = original + eps;
+            let plus = self.cost();
+            self.slopes[index] = match settings.difference {
+                Difference::Forward => (plus - base) / eps,
+                Difference::Central => {
+                    self.parameters[index] = original - eps;
+                    let minus = self.cost();
+                    (plus - minus) / two_eps
+                }
+            };
+            self.parameters[index] = original;
         }
         base
     }
+}
 
-    /// Parameter `index` of layer `l`: the weights row by row, then the bias.
-    fn parameter(&mut self, l: usize, index: usize) -> &mut F {
-        let RunLayer { w, b, .. } = &mut self.layers[l];
-        entry(w, b, index)
-    }
-
-    /// `θ ← θ − rate·g` if every new parameter is finite, as
-    /// [`Mlp::descend_if_finite`]: a read-only pass, then the update.
-    fn update_if_finite(&mut self, rate: F) -> bool {
-        let finite = |p: &[F], g: &[F]| {
-            p.iter().zip(g).fold(true, |ok, (&p, &g)| ok & (p - rate * g).is_finite())
-        };
-        let stays_finite = self
-            .layers
-            .iter()
-            .fold(true, |ok, layer| ok & finite(layer.w, layer.gw) & finite(layer.b, layer.gb));
-        if stays_finite {
-            for RunLayer { w, b, gw, gb, .. } in &mut self.layers {
-                let pairs = w.iter_mut().zip(&**gw).chain(b.iter_mut().zip(&**gb));
-                for (p, &g) in pairs {
-                    *p += -rate * g;
+/// `Z = X·W + 1·bᵀ` feature by feature, a block of samples at a time: `x` holds `d_in`
+/// rows of `per_row` blocks, `w` is `d_in × d` row-major, and each block of the `d` output
+/// rows goes to `keep` with its index among them. Each entry is `(Σ_k x_ik·w_kj) + b_j`,
+/// summed over `k` in order from zero as [`crate::direct`]'s `affine` does (zero first:
+/// `0 + x·w` turns a −0 into 0, as that sum does).
+#[inline(always)]
+fn affine_by_feature<F: NdFloat>(
+    x: &[Block<F>],
+    (w, b): (&[F], &[F]),
+    (d_in, d, per_row): (usize, usize, usize),
+    mut keep: impl FnMut(usize, Block<F>),
+) {
+    for j in 0..d {
+        for block in 0..per_row {
+            let mut sum = [F::zero(); LANES];
+            for k in 0..d_in {
+                let (x, w) = (&x[k * per_row + block], w[k * d + j]);
+                for lane in 0..LANES {
+                    sum[lane] += x[lane] * w;
                 }
             }
+            keep(j * per_row + block, sum.map(|v| v + b[j]));
         }
-        stays_finite
     }
 }
 
-/// Entry `index` of a weight matrix (row-major) followed by its bias.
-fn entry<'s, F>(w: &'s mut [F], b: &'s mut [F], index: usize) -> &'s mut F {
-    let weights = w.len();
-    if index < weights { &mut w[index] } else { &mut b[index - weights] }
-}
-
-// The batch's samples are padded to whole blocks of `LANES`, and the passes along them run
-// block by block on arrays: each block is one vector operation, with no remainder and no
-// run-time trip count inside it (a plain loop's vector body wants more entries than the
-// NAND neuron's four samples, and leaves them to its scalar remainder). Padded samples
-// compute whatever they compute, lane by lane, and no sum over the samples reads them.
-// No loop here divides: a division (26 cycles or more) a pass cost more than the NAND
-// neuron's arithmetic.
-
-/// Samples a block holds: four `f32` fill an SSE register, the baseline of x86_64.
-pub(crate) const LANES: usize = 4;
-
-/// `n` samples padded to whole blocks.
-pub(crate) fn padded(n: usize) -> usize {
-    n.div_ceil(LANES) * LANES
-}
-
-fn blocks<F>(s: &[F]) -> &[[F; LANES]] {
-    s.as_chunks().0
-}
-
-fn blocks_mut<F>(s: &mut [F]) -> &mut [[F; LANES]] {
-    s.as_chunks_mut().0
+/// The `per_row` blocks of one feature's samples, from block `first`.
+#[inline(always)]
+fn row<F>(blocks: &[Block<F>], first: usize, per_row: usize) -> &[Block<F>] {
+    &blocks[first..][..per_row]
 }
 
 /// `to` = `from`ᵀ for a `rows × cols` matrix whose rows start every `from_stride` entries
@@ -372,38 +424,12 @@ fn transpose<F: Copy>(
     }
 }
 
-/// `Zᵀ = (X·W + 1·bᵀ)ᵀ` feature by feature, a block of samples at a time: `x` is `d_in`
-/// rows of `p` samples, `w` is `d_in × d` row-major, and each block of `z` (`d` rows of
-/// `p`) goes to `keep` with its index among the blocks. Each entry is
-/// `(Σ_k x_ik·w_kj) + b_j`, summed over `k` in order from zero as in [`crate::direct`]'s
-/// `affine` (zero first: `0 + x·w` turns a −0 into 0, as the row-major sum does).
-fn affine_by_feature<F: NdFloat>(
-    x: &[F],
-    (w, b): (&[F], &[F]),
-    (d_in, d, p): (usize, usize, usize),
-    mut keep: impl FnMut(usize, [F; LANES]),
-) {
-    let (x, per_row) = (blocks(x), p / LANES);
-    for j in 0..d {
-        for block in 0..per_row {
-            let mut sum = [F::zero(); LANES];
-            for k in 0..d_in {
-                let (x, w) = (&x[k * per_row + block], w[k * d + j]);
-                for lane in 0..LANES {
-                    sum[lane] += x[lane] * w;
-                }
-            }
-            keep(j * per_row + block, sum.map(|v| v + b[j]));
-        }
-    }
-}
-
 /// The sum of the first `n` samples' terms, in order from zero, from the blocks of terms
 /// (computed lane by lane, as vector operations): whole blocks, then the first lanes of
 /// the last one (its padded lanes are left out: even adding a padded zero could turn a −0
 /// sum into 0).
 #[inline(always)]
-fn sum_in_order<F: NdFloat>(n: usize, terms: impl Iterator<Item = [F; LANES]>) -> F {
+fn sum_in_order<F: NdFloat>(n: usize, terms: impl Iterator<Item = Block<F>>) -> F {
     let (mut sum, mut left) = (F::zero(), n);
     for block in terms {
         if left >= LANES {
@@ -424,57 +450,9 @@ fn sum_in_order<F: NdFloat>(n: usize, terms: impl Iterator<Item = [F; LANES]>) -
 /// Blocks of `f(x, y)`, lane by lane.
 #[inline(always)]
 fn lanes<'s, F: NdFloat>(
-    x: &'s [[F; LANES]],
-    y: &'s [[F; LANES]],
+    x: &'s [Block<F>],
+    y: &'s [Block<F>],
     f: impl Fn(F, F) -> F + 's,
-) -> impl Iterator<Item = [F; LANES]> + 's {
+) -> impl Iterator<Item = Block<F>> + 's {
     x.iter().zip(y).map(move |(x, y)| std::array::from_fn(|i| f(x[i], y[i])))
-}
-
-/// `∂C/∂W = Aᵀ·Δ` and `∂C/∂b = Σ_rows Δ` of one layer, each entry times `scale`, from the
-/// layer's input `a` (`d_in` rows of `p` samples) and error `delta` (`d` rows of `p`), over
-/// the first `n` samples: entry `(k, j)` is the dot product of two contiguous rows, summed
-/// over the samples in order as in [`crate::direct::parameter_gradient`].
-fn parameter_gradient_by_feature<F: NdFloat>(
-    (gw, gb): (&mut [F], &mut [F]),
-    (a, delta): (&[F], &[F]),
-    (d_in, d, p, n): (usize, usize, usize, usize),
-    scale: F,
-) {
-    let (a, delta, per_row) = (blocks(a), blocks(delta), p / LANES);
-    for k in 0..d_in {
-        for j in 0..d {
-            let (a, delta) = (&a[k * per_row..][..per_row], &delta[j * per_row..][..per_row]);
-            gw[k * d + j] = sum_in_order(n, lanes(a, delta, |a, e| a * e)) * scale;
-        }
-    }
-    for j in 0..d {
-        let delta = &delta[j * per_row..][..per_row];
-        gb[j] = sum_in_order(n, delta.iter().copied()) * scale;
-    }
-}
-
-/// `Δ_prevᵀ = (Δ·Wᵀ)ᵀ`, before the previous layer's derivative: `previous` is `d_in` rows
-/// of `p` samples, `delta` is `d` rows of `p`, `w` is `d_in × d` row-major. Entry `(i, k)`
-/// is `Σ_j δ_ij·w_kj` summed over `j` in order from zero, as in
-/// [`crate::direct::input_delta`], a block of samples at a time.
-fn input_delta_by_feature<F: NdFloat>(
-    previous: &mut [F],
-    delta: &[F],
-    w: &[F],
-    (d_in, d, p): (usize, usize, usize),
-) {
-    let (previous, delta, per_row) = (blocks_mut(previous), blocks(delta), p / LANES);
-    for k in 0..d_in {
-        for block in 0..per_row {
-            let mut sum = [F::zero(); LANES];
-            for j in 0..d {
-                let (delta, w) = (&delta[j * per_row + block], w[k * d + j]);
-                for lane in 0..LANES {
-                    sum[lane] += delta[lane] * w;
-                }
-            }
-            previous[k * per_row + block] = sum;
-        }
-    }
 }

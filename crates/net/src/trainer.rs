@@ -221,7 +221,7 @@ impl<F: NdFloat> Trainer<F> {
             (settings.plain_rate(), self.batch.chunk_count(n), x.as_slice(), y.as_slice())
         {
             let (_, gradient) = self.batch.first_chunk_mut();
-            if let Some(mut run) = DirectRun::new(mlp, gradient, (xs, ys, n), config.loss) {
+            if let Some(run) = DirectRun::new(mlp, gradient, (xs, ys, n), config.loss) {
                 let (taken, outcome) = run.descend(config.method, rate, count);
                 self.state.count_steps(settings.optimizer(), taken);
                 return outcome

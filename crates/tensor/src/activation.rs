@@ -250,6 +250,36 @@ impl Activation {
         }
     }
 
+    /// `δ ← δ ⊙ f'(z)`, read off the outputs `a`, on a fixed-size block: the block form of
+    /// [`mul_derivative_slice`](Activation::mul_derivative_slice) for the element-wise
+    /// activations, the same operations entry by entry. Every entry is its own row of one,
+    /// so softmax's factor is its diagonal, `a·(1 − a)` (0 for a row of one).
+    ///
+    /// ```
+    /// use nn_tensor::Activation;
+    ///
+    /// let mut delta = [1.0_f64, 1.0, -2.0, 4.0];
+    /// Activation::Relu.mul_derivative_block(&mut delta, &[0.0, 0.5, 1.0, 0.0]);
+    /// assert_eq!(delta, [0.0, 1.0, -2.0, 0.0]);
+    /// ```
+    #[inline(always)]
+    pub fn mul_derivative_block<F: NdFloat, const N: usize>(self, delta: &mut [F; N], a: &[F; N]) {
+        #[inline(always)]
+        fn each<F: NdFloat, const N: usize>(delta: &mut [F; N], a: &[F; N], f: impl Fn(F) -> F) {
+            for (d, &a) in delta.iter_mut().zip(a) {
+                *d *= f(a);
+            }
+        }
+        match self {
+            Activation::Identity => {}
+            Activation::Sigmoid => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Tanh => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Relu => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::LeakyRelu => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Softmax => each(delta, a, |a| self.derivative_from_output(a)),
+        }
+    }
+
     /// [`mul_derivative_inplace`](Activation::mul_derivative_inplace) on row-major
     /// matrices stored as slices, rows of `width` entries.
     ///
