@@ -89,7 +89,7 @@ pub(crate) fn forward<F: NdFloat>(mlp: &Mlp<F>, workspace: &mut Workspace<F>, x:
 /// a register, then handed to `keep` with its index as well as stored. (A loop along a row
 /// of `W` that added into `Z` in memory went through a store and a load per `k`: a chain of
 /// store-to-load forwarding that was a third of the NAND neuron's step.)
-pub(crate) fn affine<F: NdFloat>(
+fn affine<F: NdFloat>(
     z: &mut [F],
     x: &[F],
     w: &[F],
@@ -148,62 +148,41 @@ pub(crate) fn backward_sums<F: NdFloat>(
         let delta_l = &flat(&upper[0])[..n * d];
         let a_prev = if l == 0 { x } else { &flat(&a[l - 1])[..n * d_in] };
         let g = &mut gradient.layers_mut()[l];
-        parameter_gradient(
-            (flat_mut(&mut g.w), flat1_mut(&mut g.b)),
-            a_prev,
-            delta_l,
-            (n, d),
-            scale,
-        );
+        // ∂C/∂W_l = A_{l-1}ᵀ · Δ_l, each entry summed over the rows in order; and
+        // ∂C/∂b_l = Σ_rows Δ_l.
+        // Each entry summed over the rows in a register, as in `affine`.
+        // Indexed by row rather than stepped (`step_by` divides, as in `affine`).
+        for (p, gw) in flat_mut(&mut g.w).chunks_exact_mut(d).enumerate() {
+            for (j, g) in gw.iter_mut().enumerate() {
+                let mut s = F::zero();
+                for i in 0..n {
+                    s += a_prev[i * d_in + p] * delta_l[i * d + j];
+                }
+                *g = s * scale;
+            }
+        }
+        let gb = flat1_mut(&mut g.b);
+        for (j, g) in gb.iter_mut().enumerate() {
+            let mut s = F::zero();
+            for i in 0..n {
+                s += delta_l[i * d + j];
+            }
+            *g = s * scale;
+        }
         if l > 0 {
+            // Δ_{l-1} = (Δ_l · W_lᵀ) ⊙ f'_{l-1}(Z_{l-1}): entry (i, k) is the dot product of
+            // row i of Δ_l with row k of W_l, both contiguous.
             let delta_prev = &mut flat_mut(&mut lower[l - 1])[..n * d_in];
-            input_delta(delta_prev, delta_l, flat(&layer.w), d);
+            let w = flat(&layer.w);
+            for (p_row, d_row) in delta_prev.chunks_exact_mut(d_in).zip(delta_l.chunks_exact(d)) {
+                for (p, w) in p_row.iter_mut().zip(w.chunks_exact(d)) {
+                    *p = d_row.iter().zip(w).fold(F::zero(), |s, (&dj, &wj)| s + dj * wj);
+                }
+            }
             mlp.layers[l - 1].activation.mul_derivative_slice(delta_prev, a_prev, d_in);
         }
     }
     cost_sum
-}
-
-/// `∂C/∂W = Aᵀ·Δ` and `∂C/∂b = Σ_rows Δ` of one layer, each entry times `scale`: `gw`
-/// (`d_in × d`) and `gb` (`d`) from the layer's input `a_prev` (`n × d_in`) and its error
-/// `delta` (`n × d`). Each entry is summed over the rows in order, in a register, as in
-/// [`affine`]; indexed by row rather than stepped (`step_by` divides, as in `affine`).
-pub(crate) fn parameter_gradient<F: NdFloat>(
-    (gw, gb): (&mut [F], &mut [F]),
-    a_prev: &[F],
-    delta: &[F],
-    (n, d): (usize, usize),
-    scale: F,
-) {
-    let d_in = gw.len() / d;
-    for (p, gw) in gw.chunks_exact_mut(d).enumerate() {
-        for (j, g) in gw.iter_mut().enumerate() {
-            let mut s = F::zero();
-            for i in 0..n {
-                s += a_prev[i * d_in + p] * delta[i * d + j];
-            }
-            *g = s * scale;
-        }
-    }
-    for (j, g) in gb.iter_mut().enumerate() {
-        let mut s = F::zero();
-        for i in 0..n {
-            s += delta[i * d + j];
-        }
-        *g = s * scale;
-    }
-}
-
-/// `Δ_prev = Δ · Wᵀ`, before the previous layer's derivative: entry `(i, k)` is the dot
-/// product of row `i` of `delta` (`n × d`) with row `k` of `w` (`d_in × d`), both
-/// contiguous.
-pub(crate) fn input_delta<F: NdFloat>(delta_prev: &mut [F], delta: &[F], w: &[F], d: usize) {
-    let d_in = w.len() / d;
-    for (p_row, d_row) in delta_prev.chunks_exact_mut(d_in).zip(delta.chunks_exact(d)) {
-        for (p, w) in p_row.iter_mut().zip(w.chunks_exact(d)) {
-            *p = d_row.iter().zip(w).fold(F::zero(), |s, (&dj, &wj)| s + dj * wj);
-        }
-    }
 }
 
 /// The cost sum of the `n` rows of `y` after [`forward`], as [`Loss::sum_with_logits`]

@@ -313,7 +313,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         let scale = F::one() / cast(n as f64);
         for (l, &s) in self.shapes.iter().enumerate().rev() {
             // ∂C/∂W = Aᵀ·Δ and ∂C/∂b = Σ_samples Δ, each entry the dot product of two rows,
-            // summed over the samples in order as `direct::parameter_gradient` does.
+            // summed over the samples in order as `direct::backward_sums` does.
             for k in 0..s.d_in {
                 let a = row(&self.features, s.x + k * per_row, per_row);
                 for j in 0..s.d {
@@ -331,7 +331,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
                 break;
             }
             // Δ_prev = (Δ·Wᵀ) ⊙ f'_prev, entry (i, k) summed over j in order from zero as
-            // `direct::input_delta` does, then times the previous layer's derivative.
+            // `direct::backward_sums` does, then times the previous layer's derivative.
             let previous = self.shapes[l - 1].activation;
             for k in 0..s.d_in {
                 for block in 0..per_row {

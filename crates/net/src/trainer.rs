@@ -172,10 +172,12 @@ impl<F: NdFloat> Trainer<F> {
     ///
     /// For a network on the direct path (every layer at most 16 weights, as the lessons'
     /// NAND neuron and XOR network), a batch of one chunk and the plain rule (SGD, no weight
-    /// decay, no clipping), the whole run is one loop over slices: the checks and views
-    /// cost more than such a step's arithmetic (docs/performance.md: the NAND neuron's 8
+    /// decay, no clipping), the whole run is one loop over flat buffers, vectorised along
+    /// the batch's samples (docs/architecture.md): the checks and the views of a step
+    /// cost more than such a step's arithmetic (docs/performance.md, the NAND neuron's 8
     /// million epochs). Other runs are `count` steps through the general path. Allocates
-    /// one small table per call (the layers' views), nothing per step.
+    /// its buffers once per call (a flat copy of the parameters and the batch's
+    /// activations), nothing per step.
     ///
     /// ```
     /// use ndarray::array;
