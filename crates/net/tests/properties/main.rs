@@ -14,6 +14,7 @@
 //!   to the bits of the uninterrupted run.
 //! - [`parallel`]: a batch's cost and gradient, a few training steps, mini-batch training and
 //!   an evaluation give the same bits on 1, 2 and 3 threads, for any chunking.
+//! - [`repeat`]: `Trainer::repeat_step` gives the bits of as many `Trainer::step`s.
 //!
 //! Every property runs from a fixed seed, so a run is reproducible and CI cannot flake; no
 //! failure file is written into the source tree (a failure's minimal case is printed, and
@@ -24,6 +25,7 @@
 
 mod gradients;
 mod parallel;
+mod repeat;
 mod round_trips;
 mod shapes;
 mod spec;
