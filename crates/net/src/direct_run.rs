@@ -16,7 +16,7 @@
 //! Every entry is computed with the operations of [`crate::direct`], in the same order
 //! (each sum over `k`, then the bias; each gradient entry over the samples in order), so a
 //! run of `count` steps gives the bits of `count` calls to `step` (crates/net/tests/
-//! repeat_step.rs). The output layer's loss and error run block by block when it has one
+//! repeat_step.rs, and the property in crates/net/tests/properties/repeat.rs). The output layer's loss and error run block by block when it has one
 //! output, an element-wise activation and a loss taken entry by entry; otherwise its
 //! outputs are copied row by row, where the losses and the output activation (softmax
 //! included) run as they do everywhere else.
@@ -39,7 +39,7 @@ type Block<F> = [F; LANES];
 struct Shape {
     d_in: usize,
     d: usize,
-    /// Offsets of the weights and the bias in `parameters` and `gradient`.
+    /// Offsets of the weights and the bias in `parameters` and `slopes`.
     w: usize,
     b: usize,
     /// The first block of the input rows and of the output rows in `features` (and of the
