@@ -225,36 +225,57 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
     /// Feed-forward of the batch, as [`crate::direct::forward`]: each layer feature by
     /// feature, a block of samples at a time, each block activated as it is computed.
     fn forward(&mut self) {
-        let (per_row, last) = (self.per_row, self.shapes.len() - 1);
-        for (l, &s) in self.shapes.iter().enumerate() {
-            let (w, b) = (&self.parameters[s.w..s.b], &self.parameters[s.b..][..s.d]);
-            // The input rows come just before the output rows.
-            let (inputs, rows) = self.features.split_at_mut(s.z);
-            let (x, z) = (&inputs[s.x..], &mut rows[..s.d * per_row]);
-            let sizes = (s.d_in, s.d, per_row);
-            let activation = s.activation;
-            if l < last {
-                // Hidden activations are element-wise (the network's checks refuse softmax
-                // there).
-                affine_by_feature(x, (w, b), sizes, |at, mut block| {
-                    activation.apply_block(&mut block);
-                    z[at] = block;
-                });
-            } else if self.output == Output::Blocks {
-                let a = &mut self.outputs;
-                affine_by_feature(x, (w, b), sizes, |at, mut block| {
-                    z[at] = block;
-                    activation.apply_block(&mut block);
-                    a[at] = block;
-                });
-            } else {
-                affine_by_feature(x, (w, b), sizes, |at, block| z[at] = block);
-                let rows = (s.d, self.n);
-                transpose(&mut self.z_rows, z.as_flattened(), rows, (per_row * LANES, s.d));
-                self.a_rows.copy_from_slice(&self.z_rows);
-                activation.apply_slice(&mut self.a_rows, s.d);
-            }
+        let last = self.shapes.len() - 1;
+        for l in 0..last {
+            self.hidden_layer(l);
         }
+        let s = self.shapes[last];
+        let (per_row, sizes) = (self.per_row, (s.d_in, s.d, self.per_row));
+        let (w, b) = (&self.parameters[s.w..s.b], &self.parameters[s.b..][..s.d]);
+        // The input rows come just before the output rows.
+        let (inputs, rows) = self.features.split_at_mut(s.z);
+        let (x, z) = (&inputs[s.x..], &mut rows[..s.d * per_row]);
+        let activation = s.activation;
+        if self.output == Output::Blocks {
+            let a = &mut self.outputs;
+            affine_by_feature(x, (w, b), sizes, |at, mut block| {
+                z[at] = block;
+                activation.apply_block(&mut block);
+                a[at] = block;
+            });
+        } else {
+            affine_by_feature(x, (w, b), sizes, |at, block| z[at] = block);
+            self.output_rows();
+        }
+    }
+
+    /// The output layer's pre-activations copied row by row, and its outputs from them
+    /// ([`Output::Rows`]). Its own function, as [`DirectRun::hidden_layer`].
+    #[inline(never)]
+    fn output_rows(&mut self) {
+        let s = self.shapes[self.shapes.len() - 1];
+        let z = &self.features[s.z..][..s.d * self.per_row];
+        let strides = (self.per_row * LANES, s.d);
+        transpose(&mut self.z_rows, z.as_flattened(), (s.d, self.n), strides);
+        self.a_rows.copy_from_slice(&self.z_rows);
+        s.activation.apply_slice(&mut self.a_rows, s.d);
+    }
+
+    /// Hidden layer `l`'s part of [`DirectRun::forward`]. (Its own function: inlined, its
+    /// loop's registers crowded the output layer's, the one pass a single-layer network
+    /// runs.)
+    #[inline(never)]
+    fn hidden_layer(&mut self, l: usize) {
+        let s = self.shapes[l];
+        let (w, b) = (&self.parameters[s.w..s.b], &self.parameters[s.b..][..s.d]);
+        let (inputs, rows) = self.features.split_at_mut(s.z);
+        let (x, z) = (&inputs[s.x..], &mut rows[..s.d * self.per_row]);
+        // Hidden activations are element-wise (the network's checks refuse softmax there).
+        let activation = s.activation;
+        affine_by_feature(x, (w, b), (s.d_in, s.d, self.per_row), |at, mut block| {
+            activation.apply_block(&mut block);
+            z[at] = block;
+        });
     }
 
     /// The loss summed over the batch, after [`DirectRun::forward`], in the order of
@@ -311,7 +332,8 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             }
         }
         let scale = F::one() / cast(n as f64);
-        for (l, &s) in self.shapes.iter().enumerate().rev() {
+        for l in (0..self.shapes.len()).rev() {
+            let s = self.shapes[l];
             // ∂C/∂W = Aᵀ·Δ and ∂C/∂b = Σ_samples Δ, each entry the dot product of two rows,
             // summed over the samples in order as `direct::backward_sums` does.
             for k in 0..s.d_in {
@@ -327,29 +349,36 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
                     sum_in_order(n, row(&self.errors, s.z + j * per_row, per_row).iter().copied());
                 self.slopes[s.b + j] = sum * scale;
             }
-            if l == 0 {
-                break;
-            }
-            // Δ_prev = (Δ·Wᵀ) ⊙ f'_prev, entry (i, k) summed over j in order from zero as
-            // `direct::backward_sums` does, then times the previous layer's derivative.
-            let previous = self.shapes[l - 1].activation;
-            for k in 0..s.d_in {
-                for block in 0..per_row {
-                    let mut sum = [F::zero(); LANES];
-                    for j in 0..s.d {
-                        let delta = self.errors[s.z + j * per_row + block];
-                        let w = self.parameters[s.w + k * s.d + j];
-                        for i in 0..LANES {
-                            sum[i] += delta[i] * w;
-                        }
-                    }
-                    let at = s.x + k * per_row + block;
-                    previous.mul_derivative_block(&mut sum, &self.features[at]);
-                    self.errors[at] = sum;
-                }
+            if l > 0 {
+                self.error_passed_back(l);
             }
         }
         cost_sum / cast(n as f64)
+    }
+
+    /// Layer `l`'s error passed back to layer `l − 1`: `Δ_prev = (Δ·Wᵀ) ⊙ f'_prev`, entry
+    /// `(i, k)` summed over `j` in order from zero as `direct::backward_sums` does, then
+    /// times the previous layer's derivative. Its own function, as
+    /// [`DirectRun::hidden_layer`].
+    #[inline(never)]
+    fn error_passed_back(&mut self, l: usize) {
+        let (s, per_row) = (self.shapes[l], self.per_row);
+        let previous = self.shapes[l - 1].activation;
+        for k in 0..s.d_in {
+            for block in 0..per_row {
+                let mut sum = [F::zero(); LANES];
+                for j in 0..s.d {
+                    let delta = self.errors[s.z + j * per_row + block];
+                    let w = self.parameters[s.w + k * s.d + j];
+                    for i in 0..LANES {
+                        sum[i] += delta[i] * w;
+                    }
+                }
+                let at = s.x + k * per_row + block;
+                previous.mul_derivative_block(&mut sum, &self.features[at]);
+                self.errors[at] = sum;
+            }
+        }
     }
 
     /// The gradient by finite differences into `slopes`, as [`crate::finite_difference`]
