@@ -75,6 +75,9 @@ pub(crate) struct DirectRun<'a, F> {
     /// Each layer's errors `Δ = ∂C/∂Z`, at its rows' place in `features`.
     errors: Vec<Block<F>>,
     output: Output,
+    /// A single neuron's inputs (1 to 4), whose feed-forward has its own loop
+    /// ([`DirectRun::forward_neuron`]); 0 for any other network.
+    neuron_inputs: usize,
     /// [`Output::Blocks`]: the outputs and the targets, one padded row each.
     outputs: Vec<Block<F>>,
     targets: Vec<Block<F>>,
@@ -144,7 +147,12 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         if output == Output::Blocks {
             targets.as_flattened_mut()[..n].copy_from_slice(y);
         }
+        let neuron_inputs = match (&shapes[..], output) {
+            ([single], Output::Blocks) if single.d_in <= 4 => single.d_in,
+            _ => 0,
+        };
         Some(DirectRun {
+            neuron_inputs,
             mlp,
             gradient,
             shapes,
@@ -225,6 +233,13 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
     /// Feed-forward of the batch, as [`crate::direct::forward`]: each layer feature by
     /// feature, a block of samples at a time, each block activated as it is computed.
     fn forward(&mut self) {
+        match self.neuron_inputs {
+            1 => return self.forward_neuron::<1>(),
+            2 => return self.forward_neuron::<2>(),
+            3 => return self.forward_neuron::<3>(),
+            4 => return self.forward_neuron::<4>(),
+            _ => {}
+        }
         let last = self.shapes.len() - 1;
         for l in 0..last {
             self.hidden_layer(l);
@@ -259,6 +274,30 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         transpose(&mut self.z_rows, z.as_flattened(), (s.d, self.n), strides);
         self.a_rows.copy_from_slice(&self.z_rows);
         s.activation.apply_slice(&mut self.a_rows, s.d);
+    }
+
+    /// The feed-forward of a single neuron with `D_IN` inputs (one layer, one output, an
+    /// element-wise activation, a loss taken entry by entry: the lessons' NAND and gate
+    /// neurons), with its width a constant: [`DirectRun::forward`]'s operations in the same
+    /// order, with nothing left to look up or test at run time but the blocks.
+    #[inline(always)]
+    fn forward_neuron<const D_IN: usize>(&mut self) {
+        let s = self.shapes[0];
+        let (w, b) = (&self.parameters[..D_IN], self.parameters[D_IN]);
+        let (x, z) = self.features.split_at_mut(s.z);
+        let per_row = self.per_row;
+        for (block, (z, a)) in z.iter_mut().zip(&mut self.outputs).enumerate() {
+            let mut sum = [F::zero(); LANES];
+            for k in 0..D_IN {
+                let x = x[k * per_row + block];
+                for i in 0..LANES {
+                    sum[i] += x[i] * w[k];
+                }
+            }
+            *z = sum.map(|v| v + b);
+            *a = *z;
+            s.activation.apply_block(a);
+        }
     }
 
     /// Hidden layer `l`'s part of [`DirectRun::forward`]. (Its own function: inlined, its

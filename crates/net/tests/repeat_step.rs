@@ -2,8 +2,8 @@
 //! parameters, the same gradient, the same returned cost, the same step count and the same
 //! errors, on every path it takes (the direct run of a tiny network, vectorised along the
 //! samples, and the general loop), for batches that fill whole blocks of samples and
-//! batches that do not, one output and several, every loss, both float types, and both
-//! gradient methods.
+//! batches that do not, one output and several, single neurons of every width the run has
+//! its own loop for, every loss, both float types, and both gradient methods.
 
 #![cfg(test)]
 
@@ -89,6 +89,11 @@ fn tiny_cases() -> Vec<(&'static str, Vec<Activation>, Loss)> {
         ("2-4-3", vec![LeakyRelu, Softmax], Loss::CrossEntropy),
         ("1-2-2-1", vec![Tanh, Relu, Identity], Loss::MeanSquaredError),
         ("4-2", vec![Sigmoid], Loss::BinaryCrossEntropy),
+        // Single neurons of 1, 3 and 4 inputs: each width has its own feed-forward loop.
+        ("1-1", vec![Identity], Loss::MeanSquaredError),
+        ("3-1", vec![Tanh], Loss::MeanSquaredError),
+        ("4-1", vec![Sigmoid], Loss::BinaryCrossEntropy),
+        ("5-1", vec![Relu], Loss::MeanSquaredError),
     ]
 }
 
