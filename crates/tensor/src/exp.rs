@@ -11,7 +11,9 @@
 //! Cody and Waite's reduction: `x = n·ln 2 + r` with `n = round(x / ln 2)` and
 //! `|r| ≤ ln 2 / 2` (ln 2 split in a high part with few bits, so `n·ln2_hi` is exact, and a
 //! low part), `e^x = 2^n · e^r`, `e^r` by its Taylor polynomial (degree 7 in `f32`, 13 in
-//! `f64`, whose first omitted terms are below 0.1 ulp), and `2^n` built from its bits, as
+//! `f64`, whose first omitted terms are below 0.1 ulp; in `f32` evaluated by Horner's rule in
+//! `r²` over pairs of terms, a shorter chain of dependent operations than plain Horner's),
+//! and `2^n` built from its bits, as
 //! the product of two halves `2^h · 2^(n−h)` so that every `n` of the clamped range, subnormal
 //! results included, is reached with one final rounding.
 //!
@@ -44,13 +46,14 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     let k = x * std::f32::consts::LOG2_E + SHIFT;
     let n = k - SHIFT;
     let r = (x - n * LN2_HI) - n * LN2_LO;
-    // e^r = Σ_{i ≤ 7} r^i / i!, by Horner; |r| ≤ 0.35, so r^8/8! < 6e-9, 0.1 ulp.
-    let p = 1.0
-        + r * (1.0
-            + r * (1.0 / 2.0
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0
-                        + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+    // e^r = Σ_{i ≤ 7} r^i / i!; |r| ≤ 0.35, so r^8/8! < 6e-9, 0.1 ulp. By Horner's rule in
+    // r² over pairs of terms (c_i + r·c_{i+1}): about the operations of plain Horner, but a
+    // chain of 8 dependent ones instead of 14, and a small network's step waits on that
+    // chain (the NAND neuron's epoch is one long chain through its sigmoid: 7% faster).
+    // The largest error stays 1 ulp (the test below); full Estrin, a chain of 5, was 2.
+    let (r2, pair) = (r * r, |c0: f32, c1: f32| c0 + r * c1);
+    let tail = pair(1.0 / 24.0, 1.0 / 120.0) + r2 * pair(1.0 / 720.0, 1.0 / 5040.0);
+    let p = pair(1.0, 1.0) + r2 * (pair(1.0 / 2.0, 1.0 / 6.0) + r2 * tail);
     // 2^n = 2^h · 2^(n−h) with h = round(n/2): both halves are normal for |n| ≤ 150.
     let h = (n * 0.5 + SHIFT) - SHIFT;
     let int = |v: f32| ((v + SHIFT).to_bits() as i32).wrapping_sub(SHIFT_BITS);
