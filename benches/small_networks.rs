@@ -59,24 +59,29 @@ fn nand<F: Float>() -> (Mlp<F>, Array2<F>, Array2<F>) {
     (net, array![[o, o], [o, i], [i, o], [i, i]], array![[i], [i], [i], [o]])
 }
 
+/// The lesson's settings (rate 0.1, MSE) by back-propagation and by forward differences
+/// with ε = 0.1, each with its name in the bench ids.
+fn nand_settings<F: Float>() -> [(&'static str, TrainConfig<F>); 2] {
+    let config = |method| TrainConfig {
+        rate: F::of(0.1),
+        loss: Loss::MeanSquaredError,
+        method,
+        ..TrainConfig::default()
+    };
+    [
+        ("bp", config(GradientMethod::BackPropagation)),
+        ("fd", config(GradientMethod::FiniteDifference(FiniteDifference::forward(F::of(0.1))))),
+    ]
+}
+
 /// One `Trainer::step` of the NAND neuron at the lesson's settings (rate 0.1, MSE), by
 /// back-propagation and by forward differences with ε = 0.1.
 fn nand_step<F: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group("nand 2-1 x4 step");
     group.throughput(Throughput::Elements(4));
-    let methods = [
-        ("bp", GradientMethod::BackPropagation),
-        ("fd", GradientMethod::FiniteDifference(FiniteDifference::forward(F::of(0.1)))),
-    ];
-    for (name, method) in methods {
+    for (name, config) in nand_settings::<F>() {
         let (mut net, x, y) = nand::<F>();
         let mut trainer = Trainer::new(&net, 4);
-        let config = TrainConfig {
-            rate: F::of(0.1),
-            loss: Loss::MeanSquaredError,
-            method,
-            ..TrainConfig::default()
-        };
         group.bench_function(BenchmarkId::new(name, F::NAME), |b| {
             b.iter(|| black_box(trainer.step(&mut net, &x, &y, &config).expect("a valid step")))
         });
@@ -91,19 +96,9 @@ fn nand_epochs<F: Float>(c: &mut Criterion) {
     const EPOCHS: usize = 1000;
     let mut group = c.benchmark_group("nand 2-1 x4 1000 epochs");
     group.throughput(Throughput::Elements(4 * EPOCHS as u64));
-    let methods = [
-        ("bp", GradientMethod::BackPropagation),
-        ("fd", GradientMethod::FiniteDifference(FiniteDifference::forward(F::of(0.1)))),
-    ];
-    for (name, method) in methods {
+    for (name, config) in nand_settings::<F>() {
         let (mut net, x, y) = nand::<F>();
         let mut trainer = Trainer::new(&net, 4);
-        let config = TrainConfig {
-            rate: F::of(0.1),
-            loss: Loss::MeanSquaredError,
-            method,
-            ..TrainConfig::default()
-        };
         group.bench_function(BenchmarkId::new(name, F::NAME), |b| {
             b.iter(|| {
                 black_box(trainer.repeat_step(&mut net, &x, &y, &config, EPOCHS).expect("steps"))
