@@ -216,7 +216,9 @@ impl<F: NdFloat> Trainer<F> {
     ) -> Result<F, NetError> {
         let settings = self.check_step(mlp, x, y, config, config.rate)?;
         if count == 0 {
-            return self.cost(mlp, x, y, config.loss);
+            // `Trainer::cost` without its check: the batch was just checked.
+            let (workspace, _) = self.batch.first_chunk_mut();
+            return Ok(mlp.cost_unchecked(workspace, x, y, config.loss));
         }
         let n = x.nrows();
         if let (Some(rate), 1, Some(xs), Some(ys)) =
