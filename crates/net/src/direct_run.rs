@@ -16,10 +16,17 @@
 //! Every entry is computed with the operations of [`crate::direct`], in the same order
 //! (each sum over `k`, then the bias; each gradient entry over the samples in order), so a
 //! run of `count` steps gives the bits of `count` calls to `step` (crates/net/tests/
-//! repeat_step.rs, and the property in crates/net/tests/properties/repeat.rs). The output layer's loss and error run block by block when it has one
-//! output, an element-wise activation and a loss taken entry by entry; otherwise its
-//! outputs are copied row by row, where the losses and the output activation (softmax
-//! included) run as they do everywhere else.
+//! repeat_step.rs, and the property in crates/net/tests/properties/repeat.rs). The output
+//! layer's loss and error run block by block when it has one output, an element-wise
+//! activation and a loss taken entry by entry; otherwise its outputs are copied row by
+//! row, where the losses and the output activation (softmax included) run as they do
+//! everywhere else.
+//!
+//! A single neuron of 1 to 4 inputs with its output by blocks (the lessons' NAND and gate
+//! neurons) has a loop of its own, the same operations in the same order with every
+//! number of a step in registers: its epoch is one chain of dependent operations
+//! (weights, sigmoid, gradient, weights), and each store and reload through the buffers
+//! lengthened it.
 
 use ndarray::NdFloat;
 
@@ -75,8 +82,9 @@ pub(crate) struct DirectRun<'a, F> {
     /// Each layer's errors `Δ = ∂C/∂Z`, at its rows' place in `features`.
     errors: Vec<Block<F>>,
     output: Output,
-    /// A single neuron's inputs (1 to 4), whose feed-forward has its own loop
-    /// ([`DirectRun::forward_neuron`]); 0 for any other network.
+    /// A single neuron's inputs (1 to 4), whose steps and cost have their own loop with
+    /// everything in registers ([`DirectRun::neuron_steps`], [`DirectRun::neuron_cost`]);
+    /// 0 for any other network.
     neuron_inputs: usize,
     /// [`Output::Blocks`]: the outputs and the targets, one padded row each.
     outputs: Vec<Block<F>>,
@@ -207,6 +215,15 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         rate: F,
         count: usize,
     ) -> (usize, Result<F, Divergence>) {
+        if method == GradientMethod::BackPropagation {
+            match self.neuron_inputs {
+                1 => return self.neuron_steps::<1>(rate, count),
+                2 => return self.neuron_steps::<2>(rate, count),
+                3 => return self.neuron_steps::<3>(rate, count),
+                4 => return self.neuron_steps::<4>(rate, count),
+                _ => {}
+            }
+        }
         let mut cost = F::nan();
         for taken in 0..count {
             cost = match method {
@@ -233,13 +250,6 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
     /// Feed-forward of the batch, as [`crate::direct::forward`]: each layer feature by
     /// feature, a block of samples at a time, each block activated as it is computed.
     fn forward(&mut self) {
-        match self.neuron_inputs {
-            1 => return self.forward_neuron::<1>(),
-            2 => return self.forward_neuron::<2>(),
-            3 => return self.forward_neuron::<3>(),
-            4 => return self.forward_neuron::<4>(),
-            _ => {}
-        }
         let last = self.shapes.len() - 1;
         for l in 0..last {
             self.hidden_layer(l);
@@ -276,28 +286,137 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         s.activation.apply_slice(&mut self.a_rows, s.d);
     }
 
-    /// The feed-forward of a single neuron with `D_IN` inputs (one layer, one output, an
-    /// element-wise activation, a loss taken entry by entry: the lessons' NAND and gate
-    /// neurons), with its width a constant: [`DirectRun::forward`]'s operations in the same
-    /// order, with nothing left to look up or test at run time but the blocks.
+    /// The steps of [`DirectRun::steps`] by back-propagation for a single neuron of `D_IN`
+    /// inputs (one layer, one output, an element-wise activation, a loss taken entry by
+    /// entry: the lessons' NAND and gate neurons): the whole step in one loop, with the
+    /// parameters, the gradient's sums and the cost's in registers from step to step
+    /// rather than in the run's buffers. [`DirectRun::forward`], [`DirectRun::loss_sum`]
+    /// and [`DirectRun::back_propagate`]'s operations in the same order, so the same bits.
+    /// (The NAND neuron's epoch is one chain of dependent operations, weights to sigmoid
+    /// to gradient to weights: every store and reload on it, through the buffers, was
+    /// latency added to each of the 8 million epochs.)
+    fn neuron_steps<const D_IN: usize>(
+        &mut self,
+        rate: F,
+        count: usize,
+    ) -> (usize, Result<F, Divergence>) {
+        let activation = self.shapes[0].activation;
+        let sigmoid = activation == Activation::Sigmoid;
+        match (self.loss == Loss::BinaryCrossEntropy, sigmoid) {
+            (true, true) => {
+                self.neuron_steps_with::<D_IN, true>(rate, count, || Activation::Sigmoid)
+            }
+            (true, false) => self.neuron_steps_with::<D_IN, true>(rate, count, || activation),
+            (false, true) => {
+                self.neuron_steps_with::<D_IN, false>(rate, count, || Activation::Sigmoid)
+            }
+            (false, false) => self.neuron_steps_with::<D_IN, false>(rate, count, || activation),
+        }
+    }
+
+    /// [`DirectRun::neuron_steps`] with the loss a constant (the binary cross-entropy if
+    /// `BCE`, else the squared error) and the activation given by `activation`: a constant
+    /// for the sigmoid, the lessons' neurons' activation. Chosen at run time inside the
+    /// loop, the loss or the activation (a `match` whose arms leave the block in different
+    /// forms) made the compiler split the block of samples into halves and scalars: for
+    /// the NAND neuron, 400 instructions an epoch instead of 260 (callgrind).
+    fn neuron_steps_with<const D_IN: usize, const BCE: bool>(
+        &mut self,
+        rate: F,
+        count: usize,
+        activation: impl Fn() -> Activation + Copy,
+    ) -> (usize, Result<F, Divergence>) {
+        let mut w: [F; D_IN] = std::array::from_fn(|k| self.parameters[k]);
+        let mut b = self.parameters[D_IN];
+        let scale = F::one() / cast(self.n as f64);
+        let (mut taken, mut cost) = (0, F::nan());
+        let outcome = loop {
+            if taken == count {
+                break Ok(cost);
+            }
+            let (cost_sum, (gw, gb)) = self.neuron_pass::<D_IN, BCE>(&w, b, activation, true);
+            cost = cost_sum / cast(self.n as f64);
+            let (gw, gb) = (gw.map(|g| g * scale), gb * scale);
+            self.slopes[..D_IN].copy_from_slice(&gw);
+            self.slopes[D_IN] = gb;
+            if !cost.is_finite() {
+                break Err("cost");
+            }
+            // As `DirectRun::steps`: a read-only pass, then the update.
+            let finite = |ok, (&p, &g): (&F, &F)| ok & (p - rate * g).is_finite();
+            let weights_finite = w.iter().zip(&gw).fold(true, finite);
+            if !(weights_finite & (b - rate * gb).is_finite()) {
+                let finite = gw.iter().all(|g| g.is_finite()) && gb.is_finite();
+                break Err(if finite { "parameter update" } else { "gradient" });
+            }
+            for (p, &g) in w.iter_mut().zip(&gw) {
+                *p += -rate * g;
+            }
+            b += -rate * gb;
+            taken += 1;
+        };
+        self.parameters[..D_IN].copy_from_slice(&w);
+        self.parameters[D_IN] = b;
+        (taken, outcome)
+    }
+
+    /// A single neuron's feed-forward of the batch at weights `w` and bias `b` through
+    /// `activation`, block by block, and the loss (the binary cross-entropy if `BCE`, else
+    /// the squared error) summed over the samples in order; with `gradient`, also the
+    /// sums over the samples of its gradient (`Σ x_k·δ` for each weight, `Σ δ` for the
+    /// bias, unscaled). [`DirectRun::forward`], [`DirectRun::loss_sum`] and
+    /// [`DirectRun::back_propagate`]'s operations in the same order, on registers.
     #[inline(always)]
-    fn forward_neuron<const D_IN: usize>(&mut self) {
-        let s = self.shapes[0];
-        let (w, b) = (&self.parameters[..D_IN], self.parameters[D_IN]);
-        let (x, z) = self.features.split_at_mut(s.z);
-        let per_row = self.per_row;
-        for (block, (z, a)) in z.iter_mut().zip(&mut self.outputs).enumerate() {
+    fn neuron_pass<const D_IN: usize, const BCE: bool>(
+        &self,
+        w: &[F; D_IN],
+        b: F,
+        activation: impl Fn() -> Activation,
+        gradient: bool,
+    ) -> (F, ([F; D_IN], F)) {
+        let (activation, per_row) = (activation(), self.per_row);
+        let (mut cost_sum, mut gw, mut gb) = (F::zero(), [F::zero(); D_IN], F::zero());
+        let mut left = self.n;
+        for (block, y) in self.targets.iter().enumerate() {
+            let x = |k: usize| &self.features[k * per_row + block];
             let mut sum = [F::zero(); LANES];
-            for k in 0..D_IN {
-                let x = x[k * per_row + block];
+            for (k, &w) in w.iter().enumerate() {
+                let x = x(k);
                 for i in 0..LANES {
-                    sum[i] += x[i] * w[k];
+                    sum[i] += x[i] * w;
                 }
             }
-            *z = sum.map(|v| v + b);
-            *a = *z;
-            s.activation.apply_block(a);
+            let z = sum.map(|v| v + b);
+            let mut a = z;
+            activation.apply_block(&mut a);
+            // The padded lanes of the last block are computed and left out of every sum.
+            let lanes = left.min(LANES);
+            left -= lanes;
+            for i in 0..lanes {
+                cost_sum +=
+                    if BCE { binary_cross_entropy(z[i], y[i]) } else { squared_error(a[i], y[i]) };
+            }
+            if !gradient {
+                continue;
+            }
+            let delta: Block<F> = std::array::from_fn(|i| {
+                if BCE {
+                    a[i] - y[i]
+                } else {
+                    squared_error_slope(a[i], y[i]) * activation.derivative_from_output(a[i])
+                }
+            });
+            for (k, g) in gw.iter_mut().enumerate() {
+                let x = x(k);
+                for i in 0..lanes {
+                    *g += x[i] * delta[i];
+                }
+            }
+            for &d in &delta[..lanes] {
+                gb += d;
+            }
         }
+        (cost_sum, (gw, gb))
     }
 
     /// Hidden layer `l`'s part of [`DirectRun::forward`]. (Its own function: inlined, its
@@ -335,8 +454,33 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
 
     /// The cost at the current parameters, as [`Mlp::cost_unchecked`] gives it.
     fn cost(&mut self) -> F {
-        self.forward();
-        self.loss_sum() / cast(self.n as f64)
+        let sum = match self.neuron_inputs {
+            1 => self.neuron_cost::<1>(),
+            2 => self.neuron_cost::<2>(),
+            3 => self.neuron_cost::<3>(),
+            4 => self.neuron_cost::<4>(),
+            _ => {
+                self.forward();
+                self.loss_sum()
+            }
+        };
+        sum / cast(self.n as f64)
+    }
+
+    /// A single neuron's loss summed over the batch, at the run's parameters.
+    #[inline(always)]
+    fn neuron_cost<const D_IN: usize>(&self) -> F {
+        let (w, b) = (std::array::from_fn(|k| self.parameters[k]), self.parameters[D_IN]);
+        // The loss and the activation constants, as in `DirectRun::neuron_steps`.
+        let activation = self.shapes[0].activation;
+        let sigmoid = activation == Activation::Sigmoid;
+        let (sum, _) = match (self.loss == Loss::BinaryCrossEntropy, sigmoid) {
+            (true, true) => self.neuron_pass::<D_IN, true>(&w, b, || Activation::Sigmoid, false),
+            (true, false) => self.neuron_pass::<D_IN, true>(&w, b, || activation, false),
+            (false, true) => self.neuron_pass::<D_IN, false>(&w, b, || Activation::Sigmoid, false),
+            (false, false) => self.neuron_pass::<D_IN, false>(&w, b, || activation, false),
+        };
+        sum
     }
 
     /// Feed-forward and back-propagation: the gradient of the cost into `slopes`, as

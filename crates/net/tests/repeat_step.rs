@@ -175,17 +175,25 @@ fn no_steps_gives_the_cost_where_the_network_stands() {
 
 #[test]
 fn a_diverging_run_stops_where_the_steps_stop_with_the_same_error() {
-    // A linear network and a rate that overshoots further every step: the cost overflows.
-    let start = network::<f32>("2-3-1", &[Activation::Identity, Activation::Identity], 5);
-    let x = Array2::from_shape_fn((4, 2), |(_, j)| [0.5_f32, -1.5][j]);
-    let y = Array2::from_elem((4, 1), 3.0_f32);
-    for method in [
-        GradientMethod::BackPropagation,
-        GradientMethod::FiniteDifference(FiniteDifference::forward(1e-2)),
+    // Linear networks and a rate that overshoots further every step: the cost overflows.
+    // The 2-3-1 network runs the general loop, by both methods; the single neuron (2-1)
+    // runs the neuron's own loop by back-propagation (by finite differences, its gradient
+    // shrinks as its cost grows, and it does not diverge). 5 rows leave a padded lane.
+    let x = Array2::from_shape_fn((5, 2), |(_, j)| [0.5_f32, -1.5][j]);
+    let y = Array2::from_elem((5, 1), 3.0_f32);
+    let fd = GradientMethod::FiniteDifference(FiniteDifference::forward(1e-2));
+    let bp = GradientMethod::BackPropagation;
+    for (arch, activations, methods) in [
+        ("2-3-1", &[Activation::Identity, Activation::Identity][..], &[bp, fd][..]),
+        ("2-1", &[Activation::Identity][..], &[bp][..]),
     ] {
-        let config = TrainConfig { rate: 40.0, method, ..TrainConfig::default() };
-        let e = same_as_steps(&start, (&x, &y), &config, 10_000).unwrap_err();
-        assert!(matches!(e, NetError::Diverged { epoch, .. } if epoch > 0), "{e}");
+        let start = network::<f32>(arch, activations, 5);
+        for &method in methods {
+            let config = TrainConfig { rate: 40.0, method, ..TrainConfig::default() };
+            let outcome = same_as_steps(&start, (&x, &y), &config, 10_000);
+            let e = outcome.expect_err(&format!("{arch}, {method:?}: no divergence"));
+            assert!(matches!(e, NetError::Diverged { epoch, .. } if epoch > 0), "{arch}: {e}");
+        }
     }
 }
 
