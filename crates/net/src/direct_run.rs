@@ -215,14 +215,12 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         rate: F,
         count: usize,
     ) -> (usize, Result<F, Divergence>) {
-        if method == GradientMethod::BackPropagation {
-            match self.neuron_inputs {
-                1 => return self.neuron_steps::<1>(rate, count),
-                2 => return self.neuron_steps::<2>(rate, count),
-                3 => return self.neuron_steps::<3>(rate, count),
-                4 => return self.neuron_steps::<4>(rate, count),
-                _ => {}
-            }
+        match self.neuron_inputs {
+            1 => return self.neuron_steps::<1>(method, rate, count),
+            2 => return self.neuron_steps::<2>(method, rate, count),
+            3 => return self.neuron_steps::<3>(method, rate, count),
+            4 => return self.neuron_steps::<4>(method, rate, count),
+            _ => {}
         }
         let mut cost = F::nan();
         for taken in 0..count {
@@ -297,20 +295,18 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
     /// latency added to each of the 8 million epochs.)
     fn neuron_steps<const D_IN: usize>(
         &mut self,
+        method: GradientMethod<F>,
         rate: F,
         count: usize,
     ) -> (usize, Result<F, Divergence>) {
         let activation = self.shapes[0].activation;
         let sigmoid = activation == Activation::Sigmoid;
+        let run = (method, rate, count);
         match (self.loss == Loss::BinaryCrossEntropy, sigmoid) {
-            (true, true) => {
-                self.neuron_steps_with::<D_IN, true>(rate, count, || Activation::Sigmoid)
-            }
-            (true, false) => self.neuron_steps_with::<D_IN, true>(rate, count, || activation),
-            (false, true) => {
-                self.neuron_steps_with::<D_IN, false>(rate, count, || Activation::Sigmoid)
-            }
-            (false, false) => self.neuron_steps_with::<D_IN, false>(rate, count, || activation),
+            (true, true) => self.neuron_steps_with::<D_IN, true>(run, || Activation::Sigmoid),
+            (true, false) => self.neuron_steps_with::<D_IN, true>(run, || activation),
+            (false, true) => self.neuron_steps_with::<D_IN, false>(run, || Activation::Sigmoid),
+            (false, false) => self.neuron_steps_with::<D_IN, false>(run, || activation),
         }
     }
 
@@ -322,8 +318,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
     /// the NAND neuron, 400 instructions an epoch instead of 260 (callgrind).
     fn neuron_steps_with<const D_IN: usize, const BCE: bool>(
         &mut self,
-        rate: F,
-        count: usize,
+        (method, rate, count): (GradientMethod<F>, F, usize),
         activation: impl Fn() -> Activation + Copy,
     ) -> (usize, Result<F, Divergence>) {
         let mut w: [F; D_IN] = std::array::from_fn(|k| self.parameters[k]);
@@ -334,9 +329,20 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             if taken == count {
                 break Ok(cost);
             }
-            let (cost_sum, (gw, gb)) = self.neuron_pass::<D_IN, BCE>(&w, b, activation, true);
-            cost = cost_sum / cast(self.n as f64);
-            let (gw, gb) = (gw.map(|g| g * scale), gb * scale);
+            let (gw, gb);
+            (cost, (gw, gb)) = match method {
+                GradientMethod::BackPropagation => {
+                    let (sum, (gw, gb)) = self.neuron_pass::<D_IN, BCE>(&w, b, activation, true);
+                    (sum / cast(self.n as f64), (gw.map(|g| g * scale), gb * scale))
+                }
+                GradientMethod::FiniteDifference(settings) => {
+                    let cost = |w: &[F; D_IN], b| {
+                        let (sum, _) = self.neuron_pass::<D_IN, BCE>(w, b, activation, false);
+                        sum / cast(self.n as f64)
+                    };
+                    neuron_differences(cost, (&w, b), settings)
+                }
+            };
             self.slopes[..D_IN].copy_from_slice(&gw);
             self.slopes[D_IN] = gb;
             if !cost.is_finite() {
@@ -454,33 +460,8 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
 
     /// The cost at the current parameters, as [`Mlp::cost_unchecked`] gives it.
     fn cost(&mut self) -> F {
-        let sum = match self.neuron_inputs {
-            1 => self.neuron_cost::<1>(),
-            2 => self.neuron_cost::<2>(),
-            3 => self.neuron_cost::<3>(),
-            4 => self.neuron_cost::<4>(),
-            _ => {
-                self.forward();
-                self.loss_sum()
-            }
-        };
-        sum / cast(self.n as f64)
-    }
-
-    /// A single neuron's loss summed over the batch, at the run's parameters.
-    #[inline(always)]
-    fn neuron_cost<const D_IN: usize>(&self) -> F {
-        let (w, b) = (std::array::from_fn(|k| self.parameters[k]), self.parameters[D_IN]);
-        // The loss and the activation constants, as in `DirectRun::neuron_steps`.
-        let activation = self.shapes[0].activation;
-        let sigmoid = activation == Activation::Sigmoid;
-        let (sum, _) = match (self.loss == Loss::BinaryCrossEntropy, sigmoid) {
-            (true, true) => self.neuron_pass::<D_IN, true>(&w, b, || Activation::Sigmoid, false),
-            (true, false) => self.neuron_pass::<D_IN, true>(&w, b, || activation, false),
-            (false, true) => self.neuron_pass::<D_IN, false>(&w, b, || Activation::Sigmoid, false),
-            (false, false) => self.neuron_pass::<D_IN, false>(&w, b, || activation, false),
-        };
-        sum
+        self.forward();
+        self.loss_sum() / cast(self.n as f64)
     }
 
     /// Feed-forward and back-propagation: the gradient of the cost into `slopes`, as
@@ -587,6 +568,37 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         }
         base
     }
+}
+
+/// A single neuron's cost at weights `w` and bias `b` (by `cost`) and its gradient by
+/// finite differences, as [`DirectRun::finite_differences`] computes them: each parameter
+/// moved in turn (the weights, then the bias), the others where they stand.
+#[inline(always)]
+fn neuron_differences<F: NdFloat, const D_IN: usize>(
+    cost: impl Fn(&[F; D_IN], F) -> F,
+    (w, b): (&[F; D_IN], F),
+    settings: FiniteDifference<F>,
+) -> (F, ([F; D_IN], F)) {
+    let eps = settings.step;
+    let two_eps = cast::<F>(2.0) * eps;
+    let base = cost(w, b);
+    // The slope from the cost with the parameter moved by `moved(eps)` (and `moved(-eps)`).
+    let slope = |moved: &dyn Fn(F) -> F| {
+        let plus = moved(eps);
+        match settings.difference {
+            Difference::Forward => (plus - base) / eps,
+            Difference::Central => (plus - moved(-eps)) / two_eps,
+        }
+    };
+    let gw = std::array::from_fn(|k| {
+        slope(&|by: F| {
+            let mut moved = *w;
+            moved[k] = w[k] + by;
+            cost(&moved, b)
+        })
+    });
+    let gb = slope(&|by: F| cost(w, b + by));
+    (base, (gw, gb))
 }
 
 /// `Z = X·W + 1·bᵀ` feature by feature, a block of samples at a time: `x` holds `d_in`
