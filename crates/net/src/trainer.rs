@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayRef2, NdFloat};
 
-use crate::direct_run::DirectRun;
+use crate::direct_run::{DirectBuffers, DirectRun};
 use crate::finite_difference::finite_difference_unchecked;
 use crate::optimizer::StepSettings;
 use crate::{
@@ -43,6 +43,8 @@ pub struct Trainer<F> {
     batch: BatchGradient<F>,
     /// The optimizer's buffers and the count of steps taken.
     state: OptimizerState<F>,
+    /// The direct run's buffers ([`Trainer::repeat_step`]), empty until its first run.
+    direct: DirectBuffers<F>,
 }
 
 impl<F: NdFloat> Trainer<F> {
@@ -70,7 +72,11 @@ impl<F: NdFloat> Trainer<F> {
     pub fn with_chunking(mlp: &Mlp<F>, rows: usize, chunking: Chunking) -> Result<Self, NetError> {
         let batch = BatchGradient::new(mlp, rows, chunking)?;
         // Plain SGD keeps no buffers; another optimizer gets its own at its first step.
-        Ok(Trainer { batch, state: OptimizerState::new(Optimizer::Sgd, mlp) })
+        Ok(Trainer {
+            batch,
+            state: OptimizerState::new(Optimizer::Sgd, mlp),
+            direct: DirectBuffers::default(),
+        })
     }
 
     /// Buffers for `mlp` and batches of up to `rows` rows, for steps with `config`'s
@@ -115,7 +121,11 @@ impl<F: NdFloat> Trainer<F> {
             "TrainConfig::memory_limit",
         )?;
         let batch = BatchGradient::with_memory_limit(mlp, rows, config.chunking, u64::MAX)?;
-        Ok(Trainer { batch, state: OptimizerState::new(config.optimizer, mlp) })
+        Ok(Trainer {
+            batch,
+            state: OptimizerState::new(config.optimizer, mlp),
+            direct: DirectBuffers::default(),
+        })
     }
 
     /// One step of gradient descent on a batch at the rate `config.rate`: computes the cost
@@ -225,7 +235,8 @@ impl<F: NdFloat> Trainer<F> {
             (settings.plain_rate(), self.batch.chunk_count(n), x.as_slice(), y.as_slice())
         {
             let (_, gradient) = self.batch.first_chunk_mut();
-            if let Some(run) = DirectRun::new(mlp, gradient, (xs, ys, n), config.loss) {
+            let buffers = &mut self.direct;
+            if let Some(run) = DirectRun::new(mlp, gradient, buffers, (xs, ys, n), config.loss) {
                 let (taken, outcome) = run.descend(config.method, rate, count);
                 self.state.count_steps(settings.optimizer(), taken);
                 return outcome
