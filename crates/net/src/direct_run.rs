@@ -128,6 +128,18 @@ impl<F: NdFloat> DirectBuffers<F> {
             grow_to(rows, n * d_last, F::zero());
         }
     }
+
+    /// The bytes the float buffers hold (their capacity; the layers' table, a few words a
+    /// layer, is left out as the memory limit leaves it out): what `direct_run_bytes` in
+    /// [`crate::memory`] counts.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        let floats = [&self.parameters, &self.slopes, &self.z_rows, &self.a_rows, &self.delta_rows];
+        let blocks = [&self.features, &self.errors, &self.outputs, &self.targets];
+        let floats: usize = floats.iter().map(|v| v.capacity()).sum();
+        let blocks: usize = blocks.iter().map(|v| v.capacity()).sum();
+        (floats + blocks * LANES) * std::mem::size_of::<F>()
+    }
 }
 
 /// Grows `buffer` to `len` entries of `fill` if it is shorter, allocating exactly that
