@@ -12,8 +12,10 @@ use crate::{
 
 /// The buffers of a training loop (a [`BatchGradient`]: each chunk's workspace and
 /// gradient), built once, the optimizer's state ([`OptimizerState`], its buffers built at
-/// the first step), and the step that uses them: [`Trainer::step`] allocates nothing once
-/// warm (crates/net/tests/no_allocation.rs counts it).
+/// the first step), the buffers of [`Trainer::repeat_step`]'s direct run (grown at its
+/// first run), and the step that uses them: [`Trainer::step`] and
+/// [`Trainer::repeat_step`] allocate nothing once warm (crates/net/tests/no_allocation.rs
+/// counts them).
 ///
 /// [`train`](crate::train) runs this over epochs and mini-batches; use it directly to
 /// drive your own loop. A step runs in the rayon pool it is called from (see the crate
@@ -185,9 +187,12 @@ impl<F: NdFloat> Trainer<F> {
     /// decay, no clipping), the whole run is one loop over flat buffers, vectorised along
     /// the batch's samples (docs/architecture.md): the checks and the views of a step
     /// cost more than such a step's arithmetic (docs/performance.md, the NAND neuron's 8
-    /// million epochs). Other runs are `count` steps through the general path. Allocates
-    /// its buffers once per call (a flat copy of the parameters and the batch's
-    /// activations), nothing per step.
+    /// million epochs). Other runs are `count` steps through the general path. The direct
+    /// run's buffers (a flat copy of the parameters and the batch's activations) belong to
+    /// the trainer: grown at the first run to the batch's need and reused, so a warm
+    /// `repeat_step` allocates nothing (crates/net/tests/no_allocation.rs counts it), and
+    /// counted in [`trainer_bytes`](crate::trainer_bytes), the memory limit of
+    /// [`Trainer::from_config`].
     ///
     /// ```
     /// use ndarray::array;
