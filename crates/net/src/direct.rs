@@ -16,7 +16,7 @@
 
 use ndarray::{Array1, Array2, NdFloat};
 
-use crate::{Gradient, Loss, Mlp, Workspace};
+use crate::{Architecture, Gradient, Loss, Mlp, Workspace};
 
 /// Up to this many weights in every layer (`d_prev · d`), a network takes the direct path.
 ///
@@ -27,13 +27,25 @@ use crate::{Gradient, Loss, Mlp, Workspace};
 /// (8×16, 10×20) stay on the GEMM. The crossover in between is not measured yet.
 const MAX_WEIGHTS: usize = 16;
 
-impl<F: NdFloat> Mlp<F> {
-    /// Whether the network is small enough for the direct path: decided by its shape alone.
-    /// (Its parameters are always row-major: [`Layer::new`](crate::Layer::new) makes them
-    /// so, and nothing can change a layer's storage afterwards. Asking ndarray for the
-    /// layout here instead cost about 50 instructions a call, twice a step.)
+impl Architecture {
+    /// Whether a network of this shape takes the direct path: every layer at most
+    /// [`MAX_WEIGHTS`] weights. The rule itself, asked by [`Mlp::takes_direct_path`] and,
+    /// before any network is built, by the memory limit (which counts the direct run's
+    /// buffers only for such shapes). A product past a `usize` is past the bound too.
     pub(crate) fn takes_direct_path(&self) -> bool {
-        self.layers.iter().all(|layer| layer.w.len() <= MAX_WEIGHTS)
+        let sizes = self.sizes();
+        sizes.windows(2).all(|w| w[0].checked_mul(w[1]).is_some_and(|n| n <= MAX_WEIGHTS))
+    }
+}
+
+impl<F: NdFloat> Mlp<F> {
+    /// Whether the network is small enough for the direct path: decided by its shape alone
+    /// ([`Architecture::takes_direct_path`]). (Its parameters are always row-major:
+    /// [`Layer::new`](crate::Layer::new) makes them so, and nothing can change a layer's
+    /// storage afterwards. Asking ndarray for the layout here instead cost about 50
+    /// instructions a call, twice a step.)
+    pub(crate) fn takes_direct_path(&self) -> bool {
+        self.architecture().takes_direct_path()
     }
 }
 

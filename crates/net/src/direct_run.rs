@@ -35,7 +35,7 @@ use crate::loss::{binary_cross_entropy, squared_error, squared_error_slope};
 use crate::{Activation, Difference, FiniteDifference, Gradient, GradientMethod, Loss, Mlp};
 
 /// Samples a block holds: four `f32` fill an SSE register, the baseline of x86_64.
-const LANES: usize = 4;
+pub(crate) const LANES: usize = 4;
 
 /// A block of samples of one feature.
 type Block<F> = [F; LANES];
@@ -66,34 +66,128 @@ enum Output {
     Rows,
 }
 
-/// A network on the direct path, its gradient and one batch, for a run of steps.
+/// The buffers of a [`DirectRun`], kept by the [`Trainer`](crate::Trainer) from one run to
+/// the next, so that a warm [`Trainer::repeat_step`](crate::Trainer::repeat_step)
+/// allocates nothing.
+///
+/// Empty until the first run, which grows them to its batch's need (a later, larger batch
+/// grows them again, up to the trainer's capacity); never shrunk. Grown at first use
+/// rather than built with the trainer because only `repeat_step` uses them: a trainer that
+/// only steps (every epoch of [`train`](crate::train)) never holds them. The memory limit
+/// counts them all the same, for the trainer's capacity (`direct_run_bytes` in
+/// [`crate::memory`], whose test checks its count against these buffers).
+///
+/// Each run takes the first part of each buffer it needs, laid out as [`DirectRun`]'s
+/// fields say.
+#[derive(Clone, Debug)]
+pub(crate) struct DirectBuffers<F> {
+    shapes: Vec<Shape>,
+    parameters: Vec<F>,
+    slopes: Vec<F>,
+    features: Vec<Block<F>>,
+    errors: Vec<Block<F>>,
+    outputs: Vec<Block<F>>,
+    targets: Vec<Block<F>>,
+    z_rows: Vec<F>,
+    a_rows: Vec<F>,
+    delta_rows: Vec<F>,
+}
+
+impl<F> Default for DirectBuffers<F> {
+    /// No buffers yet: nothing is allocated until the first run.
+    fn default() -> Self {
+        DirectBuffers {
+            shapes: Vec::new(),
+            parameters: Vec::new(),
+            slopes: Vec::new(),
+            features: Vec::new(),
+            errors: Vec::new(),
+            outputs: Vec::new(),
+            targets: Vec::new(),
+            z_rows: Vec::new(),
+            a_rows: Vec::new(),
+            delta_rows: Vec::new(),
+        }
+    }
+}
+
+impl<F: NdFloat> DirectBuffers<F> {
+    /// Grows every buffer to what a run of a network of `sizes` (inputs first) needs for a
+    /// batch of `n` rows, whatever its output's kind: the kind follows the loss, which can
+    /// change from one run to the next, so the buffers of both are grown (the outputs' and
+    /// targets' blocks only for one output, the only width [`Output::Blocks`] takes). A
+    /// buffer already long enough is left alone; a shorter one is grown to the exact length
+    /// (`reserve_exact`), which is what the memory limit counts.
+    fn grow(&mut self, sizes: &[usize], n: usize) {
+        let per_row = n.div_ceil(LANES);
+        let parameters = sizes.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
+        let blocks = sizes.iter().sum::<usize>() * per_row;
+        let d_last = sizes[sizes.len() - 1];
+        let output_blocks = if d_last == 1 { per_row } else { 0 };
+        let block = [F::zero(); LANES];
+        grow_to(&mut self.parameters, parameters, F::zero());
+        grow_to(&mut self.slopes, parameters, F::zero());
+        grow_to(&mut self.features, blocks, block);
+        grow_to(&mut self.errors, blocks, block);
+        grow_to(&mut self.outputs, output_blocks, block);
+        grow_to(&mut self.targets, output_blocks, block);
+        for rows in [&mut self.z_rows, &mut self.a_rows, &mut self.delta_rows] {
+            grow_to(rows, n * d_last, F::zero());
+        }
+    }
+
+    /// The bytes the float buffers hold (their capacity; the layers' table, a few words a
+    /// layer, is left out as the memory limit leaves it out): what `direct_run_bytes` in
+    /// [`crate::memory`] counts.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        let floats = [&self.parameters, &self.slopes, &self.z_rows, &self.a_rows, &self.delta_rows];
+        let blocks = [&self.features, &self.errors, &self.outputs, &self.targets];
+        let floats: usize = floats.iter().map(|v| v.capacity()).sum();
+        let blocks: usize = blocks.iter().map(|v| v.capacity()).sum();
+        (floats + blocks * LANES) * std::mem::size_of::<F>()
+    }
+}
+
+/// Grows `buffer` to `len` entries of `fill` if it is shorter, allocating exactly that
+/// many (`resize` alone may round the capacity up).
+fn grow_to<T: Copy>(buffer: &mut Vec<T>, len: usize, fill: T) {
+    if buffer.len() < len {
+        buffer.reserve_exact(len - buffer.len());
+        buffer.resize(len, fill);
+    }
+}
+
+/// A network on the direct path, its gradient and one batch, for a run of steps, on the
+/// first part of a [`DirectBuffers`] (each slice exactly the run's length).
 pub(crate) struct DirectRun<'a, F> {
     mlp: &'a mut Mlp<F>,
     gradient: &'a mut Gradient<F>,
-    shapes: Vec<Shape>,
+    shapes: &'a [Shape],
     /// Every layer's weights then bias, in the order of [`Mlp::parameters`].
-    parameters: Vec<F>,
+    parameters: &'a mut [F],
     /// The gradient, laid out as `parameters`.
-    slopes: Vec<F>,
+    slopes: &'a mut [F],
     /// Blocks per feature: the samples padded to whole blocks.
     per_row: usize,
     /// The inputs' rows, then each layer's (the output layer's pre-activations).
-    features: Vec<Block<F>>,
+    features: &'a mut [Block<F>],
     /// Each layer's errors `Δ = ∂C/∂Z`, at its rows' place in `features`.
-    errors: Vec<Block<F>>,
+    errors: &'a mut [Block<F>],
     output: Output,
     /// A single neuron's inputs (1 to 4), whose steps and cost have their own loop with
     /// everything in registers ([`DirectRun::neuron_steps`], [`DirectRun::neuron_cost`]);
     /// 0 for any other network.
     neuron_inputs: usize,
-    /// [`Output::Blocks`]: the outputs and the targets, one padded row each.
-    outputs: Vec<Block<F>>,
-    targets: Vec<Block<F>>,
+    /// [`Output::Blocks`]: the outputs and the targets, one padded row each (empty for
+    /// [`Output::Rows`]).
+    outputs: &'a mut [Block<F>],
+    targets: &'a mut [Block<F>],
     /// [`Output::Rows`]: the output layer's pre-activations, outputs and error, row-major
-    /// `n × d_L`.
-    z_rows: Vec<F>,
-    a_rows: Vec<F>,
-    delta_rows: Vec<F>,
+    /// `n × d_L` (empty for [`Output::Blocks`]).
+    z_rows: &'a mut [F],
+    a_rows: &'a mut [F],
+    delta_rows: &'a mut [F],
     /// The targets, row-major `n × d_L`.
     y: &'a [F],
     n: usize,
@@ -105,22 +199,40 @@ pub(crate) struct DirectRun<'a, F> {
 pub(crate) type Divergence = &'static str;
 
 impl<'a, F: NdFloat> DirectRun<'a, F> {
-    /// The run's buffers, or `None` if the network is not on the direct path or the batch
-    /// is empty (the caller then steps through the general path). The batch is `x` and `y`
-    /// (row-major, `n` rows each), already checked against the network and the loss. The
-    /// network and the gradient are written back by [`DirectRun::descend`].
+    /// The run on `buffers` (grown first to the batch's need, if they are not yet), or
+    /// `None` if the network is not on the direct path or the batch is empty (the caller
+    /// then steps through the general path). The batch is `x` and `y` (row-major, `n` rows
+    /// each), already checked against the network and the loss. The network and the
+    /// gradient are written back by [`DirectRun::descend`].
     pub(crate) fn new(
         mlp: &'a mut Mlp<F>,
         gradient: &'a mut Gradient<F>,
+        buffers: &'a mut DirectBuffers<F>,
         (x, y, n): (&[F], &'a [F], usize),
         loss: Loss,
     ) -> Option<Self> {
         if !mlp.takes_direct_path() || n == 0 {
             return None;
         }
-        let per_row = n.div_ceil(LANES);
-        let sizes = mlp.architecture().sizes().to_vec();
-        let mut shapes = Vec::with_capacity(mlp.layers.len());
+        let sizes = mlp.architecture().sizes();
+        buffers.grow(sizes, n);
+        let (inputs, d_last) = (sizes[0], sizes[sizes.len() - 1]);
+        let feature_rows = sizes.iter().sum::<usize>();
+        let DirectBuffers {
+            shapes,
+            parameters,
+            slopes,
+            features,
+            errors,
+            outputs,
+            targets,
+            z_rows,
+            a_rows,
+            delta_rows,
+        } = buffers;
+        let (per_row, block) = (n.div_ceil(LANES), [F::zero(); LANES]);
+        shapes.clear();
+        shapes.reserve_exact(mlp.layers.len());
         let (mut at, mut rows) = (0, 0);
         for layer in &mlp.layers {
             let (d_in, d) = layer.w.dim();
@@ -136,11 +248,16 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             });
             (at, rows) = (at + (d_in + 1) * d, rows + d_in);
         }
-        let parameters: Vec<F> = mlp.parameters().collect();
-        let blocks = sizes.iter().sum::<usize>() * per_row;
-        let mut features = vec![[F::zero(); LANES]; blocks];
-        transpose(features.as_flattened_mut(), x, (n, sizes[0]), (sizes[0], per_row * LANES));
-        let d_last = sizes[sizes.len() - 1];
+        // Every buffer but `parameters` is zeroed, as a new one would be: the run starts
+        // from the state a fresh allocation gave it, whatever an earlier run (of another
+        // batch or loss) left. (Only the padded lanes could see what is left, and they are
+        // never summed; zeroed, even they are as they always were.)
+        let parameters = &mut parameters[..at];
+        parameters.iter_mut().zip(mlp.parameters()).for_each(|(p, v)| *p = v);
+        let slopes = zeroed(&mut slopes[..at], F::zero());
+        let blocks = feature_rows * per_row;
+        let features = zeroed(&mut features[..blocks], block);
+        transpose(features.as_flattened_mut(), x, (n, inputs), (inputs, per_row * LANES));
         let by_entry = matches!(loss, Loss::MeanSquaredError | Loss::BinaryCrossEntropy);
         let output = if d_last == 1 && mlp.output_activation().is_elementwise() && by_entry {
             Output::Blocks
@@ -151,7 +268,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             Output::Blocks => (per_row, 0),
             Output::Rows => (0, n * d_last),
         };
-        let mut targets = vec![[F::zero(); LANES]; blocks_of];
+        let targets = zeroed(&mut targets[..blocks_of], block);
         if output == Output::Blocks {
             targets.as_flattened_mut()[..n].copy_from_slice(y);
         }
@@ -164,17 +281,17 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             mlp,
             gradient,
             shapes,
-            slopes: vec![F::zero(); parameters.len()],
+            slopes,
             parameters,
             per_row,
-            errors: vec![[F::zero(); LANES]; blocks],
+            errors: zeroed(&mut errors[..blocks], block),
             features,
             output,
-            outputs: vec![[F::zero(); LANES]; blocks_of],
+            outputs: zeroed(&mut outputs[..blocks_of], block),
             targets,
-            z_rows: vec![F::zero(); rows_of],
-            a_rows: vec![F::zero(); rows_of],
-            delta_rows: vec![F::zero(); rows_of],
+            z_rows: zeroed(&mut z_rows[..rows_of], F::zero()),
+            a_rows: zeroed(&mut a_rows[..rows_of], F::zero()),
+            delta_rows: zeroed(&mut delta_rows[..rows_of], F::zero()),
             y,
             n,
             loss,
@@ -232,7 +349,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
                 return (taken, Err("cost"));
             }
             // As `Mlp::descend_if_finite`: a read-only pass, then the update.
-            let slopes = &self.slopes;
+            let slopes = &*self.slopes;
             let finite = |ok, (&p, &g): (&F, &F)| ok & (p - rate * g).is_finite();
             if !self.parameters.iter().zip(slopes).fold(true, finite) {
                 let finite = slopes.iter().all(|g| g.is_finite());
@@ -279,9 +396,9 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         let s = self.shapes[self.shapes.len() - 1];
         let z = &self.features[s.z..][..s.d * self.per_row];
         let strides = (self.per_row * LANES, s.d);
-        transpose(&mut self.z_rows, z.as_flattened(), (s.d, self.n), strides);
-        self.a_rows.copy_from_slice(&self.z_rows);
-        s.activation.apply_slice(&mut self.a_rows, s.d);
+        transpose(self.z_rows, z.as_flattened(), (s.d, self.n), strides);
+        self.a_rows.copy_from_slice(self.z_rows);
+        s.activation.apply_slice(self.a_rows, s.d);
     }
 
     /// The steps of [`DirectRun::steps`] by back-propagation for a single neuron of `D_IN`
@@ -453,8 +570,8 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
                 let z = &self.features[s.z..][..self.per_row];
                 sum_in_order(self.n, lanes(z, y, binary_cross_entropy))
             }
-            (Output::Blocks, _) => sum_in_order(self.n, lanes(&self.outputs, y, squared_error)),
-            (Output::Rows, loss) => loss.sum_slices(&self.z_rows, &self.a_rows, self.y, s.d),
+            (Output::Blocks, _) => sum_in_order(self.n, lanes(self.outputs, y, squared_error)),
+            (Output::Rows, loss) => loss.sum_slices(self.z_rows, self.a_rows, self.y, s.d),
         }
     }
 
@@ -475,7 +592,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         let errors = &mut self.errors[last.z..][..last.d * per_row];
         match self.output {
             Output::Blocks => {
-                let (outputs, targets) = (&self.outputs, &self.targets);
+                let (outputs, targets) = (&*self.outputs, &*self.targets);
                 for ((delta, a), y) in errors.iter_mut().zip(outputs).zip(targets) {
                     for i in 0..LANES {
                         // As `Loss::output_delta_slices`, then the activation's derivative.
@@ -490,9 +607,9 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             }
             Output::Rows => {
                 let (a, y, d) = (&self.a_rows, self.y, last.d);
-                self.loss.output_delta_slices(&mut self.delta_rows, a, y, d, last.activation);
+                self.loss.output_delta_slices(self.delta_rows, a, y, d, last.activation);
                 let rows = (d, per_row * LANES);
-                transpose(errors.as_flattened_mut(), &self.delta_rows, (n, d), rows);
+                transpose(errors.as_flattened_mut(), self.delta_rows, (n, d), rows);
             }
         }
         let scale = F::one() / cast(n as f64);
@@ -501,16 +618,16 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             // ∂C/∂W = Aᵀ·Δ and ∂C/∂b = Σ_samples Δ, each entry the dot product of two rows,
             // summed over the samples in order as `direct::backward_sums` does.
             for k in 0..s.d_in {
-                let a = row(&self.features, s.x + k * per_row, per_row);
+                let a = row(self.features, s.x + k * per_row, per_row);
                 for j in 0..s.d {
-                    let delta = row(&self.errors, s.z + j * per_row, per_row);
+                    let delta = row(self.errors, s.z + j * per_row, per_row);
                     let sum = sum_in_order(n, lanes(a, delta, |a, e| a * e));
                     self.slopes[s.w + k * s.d + j] = sum * scale;
                 }
             }
             for j in 0..s.d {
                 let sum =
-                    sum_in_order(n, row(&self.errors, s.z + j * per_row, per_row).iter().copied());
+                    sum_in_order(n, row(self.errors, s.z + j * per_row, per_row).iter().copied());
                 self.slopes[s.b + j] = sum * scale;
             }
             if l > 0 {
@@ -625,6 +742,12 @@ fn affine_by_feature<F: NdFloat>(
             keep(j * per_row + block, sum.map(|v| v + b[j]));
         }
     }
+}
+
+/// `buffer`, every entry set to `zero`.
+fn zeroed<T: Copy>(buffer: &mut [T], zero: T) -> &mut [T] {
+    buffer.fill(zero);
+    buffer
 }
 
 /// The `per_row` blocks of one feature's samples, from block `first`.

@@ -8,6 +8,7 @@ use std::mem::size_of;
 
 use ndarray::NdFloat;
 
+use crate::direct_run::LANES;
 use crate::{Architecture, Chunking, NetError, Optimizer, TrainConfig};
 
 pub use crate::data::DEFAULT_MEMORY_LIMIT;
@@ -141,18 +142,53 @@ pub(crate) fn batch_gradient_bytes<F: NdFloat>(
     sum(&[first, times(count(chunks - 1), other)])
 }
 
+/// The bytes of a direct run's buffers for batches of up to `rows` rows (the
+/// [`DirectBuffers`](crate::direct_run::DirectBuffers) a trainer grows at its first
+/// [`Trainer::repeat_step`](crate::Trainer::repeat_step)), for an architecture on the
+/// direct path; none for any other. Each feature's samples are padded to whole blocks of
+/// [`LANES`]: the inputs' and every layer's activations, and as many errors; for a single
+/// output, the outputs' and the targets' padded rows; the output layer's pre-activations,
+/// outputs and errors row by row, `rows × d_L` each; the parameters and their gradient.
+/// Both ways of taking the output are counted, as the buffers are grown for both (the
+/// loss, which picks one, can change from one run to the next). The table of the layers'
+/// places, a few words a layer, is not counted, as no buffer's header is.
+pub(crate) fn direct_run_bytes<F: NdFloat>(
+    architecture: &Architecture,
+    rows: usize,
+) -> Option<u64> {
+    if !architecture.takes_direct_path() {
+        return Some(0);
+    }
+    let padded = times(count(rows.div_ceil(LANES)), count(LANES));
+    let units: Vec<Option<u64>> = architecture.sizes().iter().map(|&d| count(d)).collect();
+    let d_last = architecture.outputs();
+    let activations_and_errors = times(Some(2), times(padded, sum(&units)));
+    let output_blocks = if d_last == 1 { times(Some(2), padded) } else { Some(0) };
+    let output_rows = times(Some(3), times(count(rows), count(d_last)));
+    let parameters_and_gradient = times(Some(2), parameters(architecture));
+    floats::<F>(sum(&[activations_and_errors, output_blocks, output_rows, parameters_and_gradient]))
+}
+
 /// The bytes of a [`Trainer`](crate::Trainer)'s buffers for batches of up to `rows` rows:
-/// each chunk's workspace and gradient (cut by `chunking`), and `optimizer`'s buffers, one
-/// copy of the network each (none for SGD, one for momentum and RMSProp, two for Adam).
-/// The network itself is not counted. `None` for more than a `u64` counts.
+/// each chunk's workspace and gradient (cut by `chunking`); `optimizer`'s buffers, one
+/// copy of the network each (none for SGD, one for momentum and RMSProp, two for Adam);
+/// and for an architecture on the direct path (every layer at most 16 weights), the
+/// buffers [`Trainer::repeat_step`](crate::Trainer::repeat_step) runs on, for `rows` rows
+/// (grown at its first run, counted here all the same; and for `rows` whatever the
+/// chunking, though that run takes only a batch of one chunk). The network itself is not
+/// counted. `None` for more than a `u64` counts.
 ///
 /// ```
 /// use nn_net::{Chunking, Optimizer, trainer_bytes};
 ///
 /// // 2-2-1 in one chunk of 4 rows: activations and errors of 2 + 1 units and the output's
 /// // pre-activations, 4·(2·3 + 1) = 28 values; a gradient of 9; Adam's two moments, 18.
+/// // On the direct path, repeat_step's buffers: activations and errors of the 2 inputs and
+/// // 2 + 1 units in blocks of 4 samples, 2·(2 + 2 + 1)·4 = 40; the one output's and its
+/// // targets' blocks, 2·4 = 8; the output's pre-activations, outputs and errors by rows,
+/// // 3·4·1 = 12; the parameters and their gradient, 2·9 = 18: 78 in all.
 /// let bytes = trainer_bytes::<f64>(&"2-2-1".parse()?, 4, Chunking::default(), &Optimizer::adam());
-/// assert_eq!(bytes, Some((28 + 9 + 18) * 8));
+/// assert_eq!(bytes, Some((28 + 9 + 18 + 78) * 8));
 /// # Ok::<(), nn_net::NetError>(())
 /// ```
 pub fn trainer_bytes<F: NdFloat>(
@@ -165,6 +201,7 @@ pub fn trainer_bytes<F: NdFloat>(
     sum(&[
         batch_gradient_bytes::<F>(architecture, rows, chunking),
         times(slots, network_bytes::<F>(architecture)),
+        direct_run_bytes::<F>(architecture, rows),
     ])
 }
 
@@ -214,7 +251,35 @@ pub(crate) fn training_bytes<F: NdFloat>(
 
 #[cfg(test)]
 mod tests {
+    use ndarray_rand::rand::SeedableRng;
+    use ndarray_rand::rand::rngs::StdRng;
+
     use super::*;
+    use crate::direct_run::{DirectBuffers, DirectRun};
+    use crate::{Activation, Gradient, GradientMethod, Init, Loss, Mlp};
+
+    /// The bytes a trainer's direct-run buffers hold after runs on batches of each of
+    /// `rows` rows in turn, of a network of `arch` with `activations` and `loss`.
+    fn direct_buffer_bytes<F: NdFloat + ndarray_rand::rand_distr::uniform::SampleUniform>(
+        arch: &Architecture,
+        activations: &[Activation],
+        loss: Loss,
+        rows: &[usize],
+    ) -> u64 {
+        let mut rng = StdRng::seed_from_u64(1);
+        let mut mlp = Mlp::<F>::new(arch, activations, Init::Xavier, &mut rng).unwrap();
+        let mut gradient = Gradient::zeros(&mlp);
+        let mut buffers = DirectBuffers::default();
+        for &n in rows {
+            let x = vec![F::one(); n * arch.inputs()];
+            let y = vec![F::one(); n * arch.outputs()];
+            let batch = (&x[..], &y[..], n);
+            let run = DirectRun::new(&mut mlp, &mut gradient, &mut buffers, batch, loss).unwrap();
+            let (taken, _) = run.descend(GradientMethod::BackPropagation, F::one(), 1);
+            assert_eq!(taken, 1);
+        }
+        buffers.bytes().try_into().unwrap()
+    }
 
     #[test]
     fn bytes_read_exactly_and_in_binary_units() {
@@ -250,5 +315,36 @@ mod tests {
         assert_eq!(chunking.count(1000, 101_770), 4);
         assert_eq!(chunking.largest_chunk(1000, 101_770), 250);
         assert_eq!(trainer_bytes::<f32>(&arch, 1000, chunking, &Optimizer::Sgd), Some(expected));
+    }
+
+    #[test]
+    fn the_direct_run_count_is_what_its_buffers_hold() {
+        use Activation::{Relu, Sigmoid, Softmax};
+        let (mse, ce, bce) = (Loss::MeanSquaredError, Loss::CrossEntropy, Loss::BinaryCrossEntropy);
+        // One output taken by blocks and outputs taken by rows (a softmax's, even of one
+        // unit), batches of whole blocks of 4 samples and not, and buffers grown by a
+        // smaller batch first.
+        let cases: [(&str, &[Activation], Loss, &[usize]); 6] = [
+            ("2-1", &[Sigmoid], mse, &[4]),
+            ("2-1", &[Sigmoid], bce, &[5]),
+            ("2-2-1", &[Sigmoid, Sigmoid], mse, &[3]),
+            ("2-2-1", &[Sigmoid, Softmax], ce, &[7]),
+            ("2-4-3", &[Relu, Softmax], ce, &[9]),
+            ("2-4-3", &[Relu, Sigmoid], mse, &[2, 5, 9]),
+        ];
+        for (arch, activations, loss, rows) in cases {
+            let arch: Architecture = arch.parse().unwrap();
+            let n = rows[rows.len() - 1];
+            let held = direct_buffer_bytes::<f64>(&arch, activations, loss, rows);
+            assert_eq!(direct_run_bytes::<f64>(&arch, n), Some(held), "{arch}, {rows:?} rows");
+            let held = direct_buffer_bytes::<f32>(&arch, activations, loss, rows);
+            assert_eq!(direct_run_bytes::<f32>(&arch, n), Some(held), "{arch}, {rows:?} rows");
+        }
+        // By hand, 2-1 at 5 rows in f32: 2 blocks of 4 samples; activations and errors of
+        // 2 + 1 features, 2·3·8 = 48; output and target blocks, 2·8 = 16; the output's rows,
+        // 3·5 = 15; parameters and gradient, 2·3 = 6: 85 values.
+        assert_eq!(direct_run_bytes::<f32>(&"2-1".parse().unwrap(), 5), Some(85 * 4));
+        // Off the direct path (4·5 = 20 weights), nothing.
+        assert_eq!(direct_run_bytes::<f32>(&"4-5".parse().unwrap(), 5), Some(0));
     }
 }

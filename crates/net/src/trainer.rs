@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayRef2, NdFloat};
 
-use crate::direct_run::DirectRun;
+use crate::direct_run::{DirectBuffers, DirectRun};
 use crate::finite_difference::finite_difference_unchecked;
 use crate::optimizer::StepSettings;
 use crate::{
@@ -12,8 +12,10 @@ use crate::{
 
 /// The buffers of a training loop (a [`BatchGradient`]: each chunk's workspace and
 /// gradient), built once, the optimizer's state ([`OptimizerState`], its buffers built at
-/// the first step), and the step that uses them: [`Trainer::step`] allocates nothing once
-/// warm (crates/net/tests/no_allocation.rs counts it).
+/// the first step), the buffers of [`Trainer::repeat_step`]'s direct run (grown at its
+/// first run), and the step that uses them: [`Trainer::step`] and
+/// [`Trainer::repeat_step`] allocate nothing once warm (crates/net/tests/no_allocation.rs
+/// counts them).
 ///
 /// [`train`](crate::train) runs this over epochs and mini-batches; use it directly to
 /// drive your own loop. A step runs in the rayon pool it is called from (see the crate
@@ -43,6 +45,8 @@ pub struct Trainer<F> {
     batch: BatchGradient<F>,
     /// The optimizer's buffers and the count of steps taken.
     state: OptimizerState<F>,
+    /// The direct run's buffers ([`Trainer::repeat_step`]), empty until its first run.
+    direct: DirectBuffers<F>,
 }
 
 impl<F: NdFloat> Trainer<F> {
@@ -70,7 +74,11 @@ impl<F: NdFloat> Trainer<F> {
     pub fn with_chunking(mlp: &Mlp<F>, rows: usize, chunking: Chunking) -> Result<Self, NetError> {
         let batch = BatchGradient::new(mlp, rows, chunking)?;
         // Plain SGD keeps no buffers; another optimizer gets its own at its first step.
-        Ok(Trainer { batch, state: OptimizerState::new(Optimizer::Sgd, mlp) })
+        Ok(Trainer {
+            batch,
+            state: OptimizerState::new(Optimizer::Sgd, mlp),
+            direct: DirectBuffers::default(),
+        })
     }
 
     /// Buffers for `mlp` and batches of up to `rows` rows, for steps with `config`'s
@@ -115,7 +123,11 @@ impl<F: NdFloat> Trainer<F> {
             "TrainConfig::memory_limit",
         )?;
         let batch = BatchGradient::with_memory_limit(mlp, rows, config.chunking, u64::MAX)?;
-        Ok(Trainer { batch, state: OptimizerState::new(config.optimizer, mlp) })
+        Ok(Trainer {
+            batch,
+            state: OptimizerState::new(config.optimizer, mlp),
+            direct: DirectBuffers::default(),
+        })
     }
 
     /// One step of gradient descent on a batch at the rate `config.rate`: computes the cost
@@ -175,9 +187,12 @@ impl<F: NdFloat> Trainer<F> {
     /// decay, no clipping), the whole run is one loop over flat buffers, vectorised along
     /// the batch's samples (docs/architecture.md): the checks and the views of a step
     /// cost more than such a step's arithmetic (docs/performance.md, the NAND neuron's 8
-    /// million epochs). Other runs are `count` steps through the general path. Allocates
-    /// its buffers once per call (a flat copy of the parameters and the batch's
-    /// activations), nothing per step.
+    /// million epochs). Other runs are `count` steps through the general path. The direct
+    /// run's buffers (a flat copy of the parameters and the batch's activations) belong to
+    /// the trainer: grown at the first run to the batch's need and reused, so a warm
+    /// `repeat_step` allocates nothing (crates/net/tests/no_allocation.rs counts it), and
+    /// counted in [`trainer_bytes`](crate::trainer_bytes), the memory limit of
+    /// [`Trainer::from_config`].
     ///
     /// ```
     /// use ndarray::array;
@@ -225,7 +240,8 @@ impl<F: NdFloat> Trainer<F> {
             (settings.plain_rate(), self.batch.chunk_count(n), x.as_slice(), y.as_slice())
         {
             let (_, gradient) = self.batch.first_chunk_mut();
-            if let Some(run) = DirectRun::new(mlp, gradient, (xs, ys, n), config.loss) {
+            let buffers = &mut self.direct;
+            if let Some(run) = DirectRun::new(mlp, gradient, buffers, (xs, ys, n), config.loss) {
                 let (taken, outcome) = run.descend(config.method, rate, count);
                 self.state.count_steps(settings.optimizer(), taken);
                 return outcome

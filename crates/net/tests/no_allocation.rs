@@ -3,7 +3,8 @@
 //! (inside a 2-thread pool), from the NAND neuron to an MNIST-shaped network, with the
 //! squared error on a sigmoid output and cross-entropy on a softmax output, with plain SGD
 //! and with the optimizers that keep buffers (Adam, Nesterov momentum), weight decay and
-//! clipping.
+//! clipping; and a warm `Trainer::repeat_step` on the direct path, whose run buffers the
+//! trainer keeps from its first call.
 //!
 //! One test function on purpose: the counter is global, so nothing else may run beside it.
 
@@ -17,7 +18,8 @@ use ndarray::Array2;
 use nn_net::rand::SeedableRng;
 use nn_net::rand::rngs::StdRng;
 use nn_net::{
-    Activation, Architecture, Chunking, Init, Loss, Mlp, Optimizer, TrainConfig, Trainer,
+    Activation, Architecture, Chunking, FiniteDifference, GradientMethod, Init, Loss, Mlp,
+    Optimizer, TrainConfig, Trainer,
 };
 use nn_tensor::uniform;
 
@@ -130,8 +132,38 @@ fn steady_step_allocations(
     count
 }
 
+/// Allocations of a second `repeat_step` (100 steps) on a batch of `rows` rows, after a
+/// first call on the same batch: the first grows the trainer's run buffers, the second
+/// must find them grown.
+fn warm_repeat_step_allocations(
+    sizes: &[usize],
+    activations: &[Activation],
+    rows: usize,
+    settings: TrainConfig<f32>,
+) -> usize {
+    let mut rng = StdRng::seed_from_u64(1);
+    let arch = Architecture::new(sizes.to_vec()).unwrap();
+    let mut net = Mlp::<f32>::new(&arch, activations, Init::Xavier, &mut rng).unwrap();
+    let x: Array2<f32> = uniform((rows, arch.inputs()), 0.0, 1.0, &mut rng);
+    // One-hot rows for the cross-entropy, anything in [0, 1) otherwise.
+    let y = match settings.loss {
+        Loss::CrossEntropy => Array2::from_shape_fn((rows, arch.outputs()), |(i, j)| {
+            if i % arch.outputs() == j { 1.0 } else { 0.0 }
+        }),
+        _ => uniform((rows, arch.outputs()), 0.0, 1.0, &mut rng),
+    };
+    let config = TrainConfig { rate: 0.5, ..settings };
+    let mut trainer = Trainer::new(&net, rows);
+    trainer.repeat_step(&mut net, &x, &y, &config, 10).unwrap();
+    allocations_in(|| {
+        trainer.repeat_step(&mut net, &x, &y, &config, 100).unwrap();
+    })
+}
+
 #[test]
 fn a_steady_training_step_allocates_nothing() {
+    check_warm_repeat_steps();
+
     let shapes: [(&[usize], usize); 5] = [
         (&[2, 1], 4),
         (&[2, 2, 1], 4),
@@ -193,6 +225,28 @@ fn a_steady_training_step_allocates_nothing() {
                 steady_step_allocations(sizes, rows, chunking, 5, Some(&pool), sigmoid, settings);
             assert_eq!(n, 0, "{name}, parallel {sizes:?} × {rows}: {n} allocations in 100 steps");
         }
+    }
+}
+
+/// A network's sizes and activations, the batch's rows and the settings.
+type RepeatCase = (&'static [usize], &'static [Activation], usize, TrainConfig<f32>);
+
+/// Warm runs of `repeat_step` on the direct path: the NAND neuron (its outputs taken by
+/// blocks, by back-propagation and by finite differences), a hidden layer, and a softmax
+/// output (taken by rows).
+fn check_warm_repeat_steps() {
+    use Activation::{Relu, Sigmoid, Softmax};
+    let differences = GradientMethod::FiniteDifference(FiniteDifference::forward(1e-3));
+    let cases: [RepeatCase; 4] = [
+        (&[2, 1], &[Sigmoid], 4, sgd()),
+        (&[2, 1], &[Sigmoid], 4, TrainConfig { method: differences, ..sgd() }),
+        (&[2, 2, 1], &[Sigmoid, Sigmoid], 5, sgd()),
+        (&[2, 4, 3], &[Relu, Softmax], 7, TrainConfig { loss: Loss::CrossEntropy, ..sgd() }),
+    ];
+    for (sizes, activations, rows, settings) in cases {
+        let n = warm_repeat_step_allocations(sizes, activations, rows, settings);
+        let method = settings.method;
+        assert_eq!(n, 0, "repeat_step {sizes:?} × {rows}, {method:?}: {n} allocations");
     }
 }
 

@@ -3,7 +3,8 @@
 //! errors, on every path it takes (the direct run of a tiny network, vectorised along the
 //! samples, and the general loop), for batches that fill whole blocks of samples and
 //! batches that do not, one output and several, single neurons of every width the run has
-//! its own loop for, every loss, both float types, and both gradient methods.
+//! its own loop for, every loss, both float types, and both gradient methods; and a
+//! trainer whose run buffers earlier runs of other batches and losses have used.
 
 #![cfg(test)]
 
@@ -127,6 +128,41 @@ fn finite_differences_forward_and_central() {
     let central = FiniteDifference { step: 1e-3, difference: Difference::Central };
     every_tiny_network_and_batch_size::<f32>(GradientMethod::FiniteDifference(forward), 0.5);
     every_tiny_network_and_batch_size::<f64>(GradientMethod::FiniteDifference(central), 0.5);
+}
+
+#[test]
+fn a_trainer_reused_for_other_batches_and_losses_gives_the_same_bits() {
+    use Activation::*;
+    // The direct run's buffers stay with the trainer: grown by the first batch, of 8 rows,
+    // then taken in part by smaller ones (whose padded lanes a larger batch filled) and by
+    // another loss. Each run must still give the bits of as many steps.
+    let cases = [
+        ("2-3-1", [Tanh, Sigmoid], [Loss::MeanSquaredError, Loss::BinaryCrossEntropy]),
+        ("2-4-3", [LeakyRelu, Softmax], [Loss::CrossEntropy, Loss::MeanSquaredError]),
+    ];
+    for (arch, activations, losses) in cases {
+        let start = network::<f64>(arch, &activations, 6);
+        let widths = (start.inputs(), start.outputs());
+        let (mut stepped, mut stepper) = (start.clone(), Trainer::new(&start, 8));
+        let (mut repeated, mut repeater) = (start.clone(), Trainer::new(&start, 8));
+        for (run, rows) in [8, 3, 5, 1, 8].into_iter().enumerate() {
+            let loss = losses[run % 2];
+            let (x, y) = batch::<f64>(rows, widths, loss, run as u64);
+            let config = TrainConfig { rate: 0.5, loss, ..TrainConfig::default() };
+            let mut last = 0.0;
+            for _ in 0..7 {
+                last = stepper.step(&mut stepped, &x, &y, &config).unwrap();
+            }
+            let result = repeater.repeat_step(&mut repeated, &x, &y, &config, 7).unwrap();
+            let case = format!("{arch}, run {run}: {rows} rows, {loss:?}");
+            assert_eq!(result.to_bits(), last.to_bits(), "{case}: returned");
+            assert_eq!(repeated, stepped, "{case}: parameters");
+            assert_eq!(repeater.steps(), stepper.steps(), "{case}: steps counted");
+            let (a, b) =
+                (format!("{:?}", repeater.gradient()), format!("{:?}", stepper.gradient()));
+            assert_eq!(a, b, "{case}: the last gradient");
+        }
+    }
 }
 
 #[test]
