@@ -83,6 +83,18 @@ pub(super) fn pack<F: NdFloat, K: Tile<F>, const R: usize>(
             }
         }
         scale(dst, alpha);
+    } else if let Some(rows) = src.as_slice() {
+        // A row-major block, one run of memory (a small product's whole B, the 5-bit
+        // adder's 10×20 layer): its pieces cut straight from the slice, panel by panel,
+        // with no view cut per panel and no row taken as a slice, which cost more than
+        // the copies (perf, the adder's step).
+        for (q, panel) in dst.chunks_exact_mut(kc * R).enumerate() {
+            let (j0, j1) = (q * R, (q * R + R).min(w));
+            for (d, row) in panel.chunks_exact_mut(R).zip(rows.chunks_exact(w)) {
+                copy_piece::<F, R>(d.try_into().expect("R values"), &row[j0..j1]);
+            }
+        }
+        scale(dst, alpha);
     } else if strides[1] == 1 || w == 1 {
         // Rows of `src` are contiguous, a few panels wide (a block of A, already in cache):
         // each row is cut into panel-wide pieces, panel by panel, so that the writes are
