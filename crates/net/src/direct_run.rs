@@ -73,7 +73,7 @@ enum Output {
 /// Empty until the first run, which grows them to its batch's need (a later, larger batch
 /// grows them again, up to the trainer's capacity); never shrunk. Grown at first use
 /// rather than built with the trainer because only `repeat_step` uses them: a trainer that
-/// only steps (every epoch of [`train`](crate::train)) never holds them. The memory limit
+/// only steps (every epoch of [`train`](crate::train())) never holds them. The memory limit
 /// counts them all the same, for the trainer's capacity (`direct_run_bytes` in
 /// [`crate::memory`], whose test checks its count against these buffers).
 ///
@@ -175,9 +175,9 @@ pub(crate) struct DirectRun<'a, F> {
     /// Each layer's errors `Δ = ∂C/∂Z`, at its rows' place in `features`.
     errors: &'a mut [Block<F>],
     output: Output,
-    /// A single neuron's inputs (1 to 4), whose steps and cost have their own loop with
-    /// everything in registers ([`DirectRun::neuron_steps`], [`DirectRun::neuron_cost`]);
-    /// 0 for any other network.
+    /// A single neuron's inputs (1 to 4), whose steps, by either method, have their own
+    /// loop with everything in registers ([`DirectRun::neuron_steps`]); 0 for any other
+    /// network.
     neuron_inputs: usize,
     /// [`Output::Blocks`]: the outputs and the targets, one padded row each (empty for
     /// [`Output::Rows`]).

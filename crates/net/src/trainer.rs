@@ -17,7 +17,7 @@ use crate::{
 /// [`Trainer::repeat_step`] allocate nothing once warm (crates/net/tests/no_allocation.rs
 /// counts them).
 ///
-/// [`train`](crate::train) runs this over epochs and mini-batches; use it directly to
+/// [`train`](crate::train()) runs this over epochs and mini-batches; use it directly to
 /// drive your own loop. A step runs in the rayon pool it is called from (see the crate
 /// docs) and gives the same bits on any number of threads.
 ///

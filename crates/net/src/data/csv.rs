@@ -130,7 +130,7 @@ pub enum Targets {
         count: Option<usize>,
     },
     /// `columns` consecutive target columns of numbers, placed by the
-    /// [`LabelColumn`](LabelColumn) (the last `columns` by default).
+    /// [`LabelColumn`] (the last `columns` by default).
     Regression {
         /// The number of target columns.
         columns: usize,
