@@ -175,10 +175,6 @@ pub(crate) struct DirectRun<'a, F> {
     /// Each layer's errors `Δ = ∂C/∂Z`, at its rows' place in `features`.
     errors: &'a mut [Block<F>],
     output: Output,
-    /// A single neuron's inputs (1 to 4), whose steps, by either method, have their own
-    /// loop with everything in registers ([`DirectRun::neuron_steps`]); 0 for any other
-    /// network.
-    neuron_inputs: usize,
     /// [`Output::Blocks`]: the outputs and the targets, one padded row each (empty for
     /// [`Output::Rows`]).
     outputs: &'a mut [Block<F>],
@@ -272,12 +268,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         if output == Output::Blocks {
             targets.as_flattened_mut()[..n].copy_from_slice(y);
         }
-        let neuron_inputs = match (&shapes[..], output) {
-            ([single], Output::Blocks) if single.d_in <= 4 => single.d_in,
-            _ => 0,
-        };
         Some(DirectRun {
-            neuron_inputs,
             mlp,
             gradient,
             shapes,
@@ -325,6 +316,16 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         outcome
     }
 
+    /// A single neuron's inputs (1 to 4), whose steps, by either method, have a loop of
+    /// their own with everything in registers ([`DirectRun::neuron_steps`]); 0 for any
+    /// other network.
+    fn neuron_inputs(&self) -> usize {
+        match self.shapes {
+            [single] if self.output == Output::Blocks && single.d_in <= 4 => single.d_in,
+            _ => 0,
+        }
+    }
+
     /// The steps of [`DirectRun::descend`], on the run's buffers.
     fn steps(
         &mut self,
@@ -332,7 +333,7 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         rate: F,
         count: usize,
     ) -> (usize, Result<F, Divergence>) {
-        match self.neuron_inputs {
+        match self.neuron_inputs() {
             1 => return self.neuron_steps::<1>(method, rate, count),
             2 => return self.neuron_steps::<2>(method, rate, count),
             3 => return self.neuron_steps::<3>(method, rate, count),
@@ -348,12 +349,9 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             if !cost.is_finite() {
                 return (taken, Err("cost"));
             }
-            // As `Mlp::descend_if_finite`: a read-only pass, then the update.
             let slopes = &*self.slopes;
-            let finite = |ok, (&p, &g): (&F, &F)| ok & (p - rate * g).is_finite();
-            if !self.parameters.iter().zip(slopes).fold(true, finite) {
-                let finite = slopes.iter().all(|g| g.is_finite());
-                return (taken, Err(if finite { "parameter update" } else { "gradient" }));
+            if !update_finite(&*self.parameters, slopes, rate) {
+                return (taken, Err(refusal(slopes.iter().copied())));
             }
             for (p, &g) in self.parameters.iter_mut().zip(slopes) {
                 *p += -rate * g;
@@ -401,12 +399,13 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         s.activation.apply_slice(self.a_rows, s.d);
     }
 
-    /// The steps of [`DirectRun::steps`] by back-propagation for a single neuron of `D_IN`
+    /// The steps of [`DirectRun::steps`], by either method, for a single neuron of `D_IN`
     /// inputs (one layer, one output, an element-wise activation, a loss taken entry by
     /// entry: the lessons' NAND and gate neurons): the whole step in one loop, with the
     /// parameters, the gradient's sums and the cost's in registers from step to step
-    /// rather than in the run's buffers. [`DirectRun::forward`], [`DirectRun::loss_sum`]
-    /// and [`DirectRun::back_propagate`]'s operations in the same order, so the same bits.
+    /// rather than in the run's buffers. [`DirectRun::forward`], [`DirectRun::loss_sum`],
+    /// [`DirectRun::back_propagate`]'s and [`DirectRun::finite_differences`]' operations in
+    /// the same order, so the same bits.
     /// (The NAND neuron's epoch is one chain of dependent operations, weights to sigmoid
     /// to gradient to weights: every store and reload on it, through the buffers, was
     /// latency added to each of the 8 million epochs.)
@@ -432,7 +431,8 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
     /// for the sigmoid, the lessons' neurons' activation. Chosen at run time inside the
     /// loop, the loss or the activation (a `match` whose arms leave the block in different
     /// forms) made the compiler split the block of samples into halves and scalars: for
-    /// the NAND neuron, 400 instructions an epoch instead of 260 (callgrind).
+    /// the NAND neuron, 400 instructions an epoch of back-propagation instead of 264
+    /// (callgrind).
     fn neuron_steps_with<const D_IN: usize, const BCE: bool>(
         &mut self,
         (method, rate, count): (GradientMethod<F>, F, usize),
@@ -465,12 +465,8 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
             if !cost.is_finite() {
                 break Err("cost");
             }
-            // As `DirectRun::steps`: a read-only pass, then the update.
-            let finite = |ok, (&p, &g): (&F, &F)| ok & (p - rate * g).is_finite();
-            let weights_finite = w.iter().zip(&gw).fold(true, finite);
-            if !(weights_finite & (b - rate * gb).is_finite()) {
-                let finite = gw.iter().all(|g| g.is_finite()) && gb.is_finite();
-                break Err(if finite { "parameter update" } else { "gradient" });
+            if !(update_finite(&w, &gw, rate) & update_finite([&b], [&gb], rate)) {
+                break Err(refusal(gw.into_iter().chain([gb])));
             }
             for (p, &g) in w.iter_mut().zip(&gw) {
                 *p += -rate * g;
@@ -685,6 +681,24 @@ impl<'a, F: NdFloat> DirectRun<'a, F> {
         }
         base
     }
+}
+
+/// Whether the update `p − rate·g` of every parameter `p` with its gradient entry `g` is
+/// finite, in one read-only pass before anything is written, as `Mlp::descend_if_finite`
+/// (`&` rather than a short-circuit: branch-free, and the answer is almost always yes).
+#[inline(always)]
+fn update_finite<'p, F: NdFloat>(
+    parameters: impl IntoIterator<Item = &'p F>,
+    gradient: impl IntoIterator<Item = &'p F>,
+    rate: F,
+) -> bool {
+    parameters.into_iter().zip(gradient).fold(true, |ok, (&p, &g)| ok & (p - rate * g).is_finite())
+}
+
+/// Why a step whose update is not finite is refused: the gradient itself, or only the
+/// update.
+fn refusal<F: NdFloat>(mut gradient: impl Iterator<Item = F>) -> Divergence {
+    if gradient.all(|g| g.is_finite()) { "parameter update" } else { "gradient" }
 }
 
 /// A single neuron's cost at weights `w` and bias `b` (by `cost`) and its gradient by
