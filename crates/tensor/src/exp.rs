@@ -123,21 +123,21 @@ pub(crate) fn sigmoid<F: NdFloat>(z: F) -> F {
     }
 }
 
-/// Every `z` of the slice replaced by `σ(z)`: a loop that vectorises, for AVX-512 where the
-/// CPU has it and the slice fills a vector.
+/// Every `z` of the slice replaced by `σ(z)`: a loop that vectorises, for the widest vectors
+/// the CPU has (AVX-512 or AVX2) where the slice fills one.
 pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
     // The typed loops are separate functions so that each is compiled, and vectorised, for
     // its float type; the generic body dispatches once per slice.
     fn for_f32(z: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
-        if z.len() >= 16 && avx512::sigmoid_f32(z) {
+        if wide::sigmoid_f32(z) {
             return;
         }
         sigmoid_f32(z);
     }
     fn for_f64(z: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        if z.len() >= 8 && avx512::sigmoid_f64(z) {
+        if wide::sigmoid_f64(z) {
             return;
         }
         sigmoid_f64(z);
@@ -154,7 +154,7 @@ pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
 }
 
 /// The sigmoid loops, inlined into each caller: the portable build (SSE2 on x86_64) and
-/// [`avx512`]'s. The same operations in the same order either way, never fused (Rust does
+/// [`wide`]'s. The same operations in the same order either way, never fused (Rust does
 /// not contract `a·b + c`), so both give the same bits.
 #[inline(always)]
 fn sigmoid_f32(z: &mut [f32]) {
@@ -170,14 +170,22 @@ fn sigmoid_f64(z: &mut [f64]) {
     }
 }
 
-/// The sigmoid loops compiled for AVX-512, chosen at run time: a baseline x86_64 build
-/// vectorises them 4 `f32` wide (SSE2), these 16 wide. The sigmoid over short rows was about
-/// a quarter of the 5-bit adder's step (docs/performance.md).
+/// The sigmoid loops compiled for AVX-512 and for AVX2, chosen at run time: a baseline
+/// x86_64 build vectorises them 4 `f32` wide (SSE2), these 16 and 8 wide. The sigmoid over
+/// short rows was about a quarter of the 5-bit adder's step (docs/performance.md), on a CPU
+/// with AVX-512 and again on one with AVX2 only.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
-mod avx512 {
+mod wide {
+    use std::arch::is_x86_feature_detected;
+
     #[target_feature(enable = "avx512f")]
     fn sigmoid_f32_avx512(z: &mut [f32]) {
+        super::sigmoid_f32(z);
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn sigmoid_f32_avx2(z: &mut [f32]) {
         super::sigmoid_f32(z);
     }
 
@@ -186,23 +194,36 @@ mod avx512 {
         super::sigmoid_f64(z);
     }
 
-    /// Runs the AVX-512 loop and says `true` if the CPU has AVX-512F; `false` otherwise.
+    #[target_feature(enable = "avx2")]
+    fn sigmoid_f64_avx2(z: &mut [f64]) {
+        super::sigmoid_f64(z);
+    }
+
+    /// Runs the widest loop whose vector the slice fills and the CPU has, and says `true`;
+    /// `false` if there is none (the caller runs the baseline loop).
     pub(super) fn sigmoid_f32(z: &mut [f32]) -> bool {
-        if !std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY (both calls): each function's one requirement, a CPU with the instruction
+        // set it is compiled for, is checked just before the call.
+        if z.len() >= 16 && is_x86_feature_detected!("avx512f") {
+            unsafe { sigmoid_f32_avx512(z) };
+        } else if z.len() >= 8 && is_x86_feature_detected!("avx2") {
+            unsafe { sigmoid_f32_avx2(z) };
+        } else {
             return false;
         }
-        // SAFETY: the function's one requirement, a CPU with AVX-512F, is checked above.
-        unsafe { sigmoid_f32_avx512(z) };
         true
     }
 
-    /// Runs the AVX-512 loop and says `true` if the CPU has AVX-512F; `false` otherwise.
+    /// As [`sigmoid_f32`], for `f64`.
     pub(super) fn sigmoid_f64(z: &mut [f64]) -> bool {
-        if !std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: as in `sigmoid_f32`.
+        if z.len() >= 8 && is_x86_feature_detected!("avx512f") {
+            unsafe { sigmoid_f64_avx512(z) };
+        } else if z.len() >= 4 && is_x86_feature_detected!("avx2") {
+            unsafe { sigmoid_f64_avx2(z) };
+        } else {
             return false;
         }
-        // SAFETY: as in `sigmoid_f32`.
-        unsafe { sigmoid_f64_avx512(z) };
         true
     }
 }
