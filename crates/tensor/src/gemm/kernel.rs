@@ -144,8 +144,8 @@ pub(super) fn tiny<F: NdFloat, const FUSED: bool>(
 ///
 /// Packing `A` pays when each of its panels meets many panels of `B`; when `B` is one panel
 /// wide, or `A` is small, it is most of the work. Here `A` is read directly, by rows
-/// (`a[i·lda + p]`, `A_ROWS`) or by steps (`a[p·lda + i]`), `R` rows of `C` at a time, each
-/// over the whole of `k`: every element is the same chain of multiply-adds as in the tile.
+/// (`a[i·lda + p]`, `A_ROWS`) or by steps (`a[p·lda + i]`), `R` rows of `C` at a time (the
+/// last few 4, 2 and 1 at a time), each over the whole of `k`: every element is the same chain of multiply-adds as in the tile.
 /// `c` starts at the panel's first column, its rows `ldc` apart.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -171,6 +171,16 @@ pub(super) fn direct<
     while i + R <= m {
         direct_rows::<F, R, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);
         i += R;
+    }
+    // The last `m mod R` rows four, two and one at a time: a small batch's rows (28 of them
+    // with AVX2's R = 6) left four passes over B of one row each, each pass mostly loop.
+    if R > 4 && i + 4 <= m {
+        direct_rows::<F, 4, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);
+        i += 4;
+    }
+    if R > 2 && i + 2 <= m {
+        direct_rows::<F, 2, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);
+        i += 2;
     }
     while i < m {
         direct_rows::<F, 1, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);

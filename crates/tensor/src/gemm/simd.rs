@@ -320,6 +320,15 @@ macro_rules! direct {
                 $rows::<R, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
                 i += R;
             }
+            // The last `m mod R` rows four, two and one at a time, as in the portable copy.
+            if R > 4 && i + 4 <= m {
+                $rows::<4, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
+                i += 4;
+            }
+            if R > 2 && i + 2 <= m {
+                $rows::<2, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
+                i += 2;
+            }
             while i < m {
                 $rows::<1, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
                 i += 1;
