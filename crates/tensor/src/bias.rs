@@ -20,8 +20,19 @@ pub fn add_row_into<F: NdFloat>(z: &mut ArrayRef2<F>, b: &ArrayRef1<F>) {
         z.ncols(),
         b.len()
     );
-    // `b` broadcasts over the rows.
-    z.zip_mut_with(b, |z, &b| *z += b);
+    let width = b.len();
+    match (z.as_slice_mut(), b.as_slice()) {
+        // The engine's row-major buffers: a slice loop per row, which vectorises. ndarray's
+        // broadcasting zip took a pass through its layout checks per row, more work than
+        // the additions on a small network's rows (20 values).
+        (Some(z), Some(b)) if width > 0 => {
+            for row in z.chunks_exact_mut(width) {
+                row.iter_mut().zip(b).for_each(|(z, &b)| *z += b);
+            }
+        }
+        // `b` broadcasts over the rows.
+        _ => z.zip_mut_with(b, |z, &b| *z += b),
+    }
 }
 
 /// `sums[j] = Σ_i x[i, j]`: the sum of each column, written into `sums`.
@@ -46,21 +57,51 @@ pub fn column_sums_into<F: NdFloat>(sums: &mut ArrayRef1<F>, x: &ArrayRef2<F>) {
     sums.fill(F::zero());
     // Row by row, adding each row into the running sums: contiguous reads for the usual
     // row-major batch, and the same order of additions for any layout.
-    for row in x.axis_iter(Axis(0)) {
-        Zip::from(&mut *sums).and(&row).for_each(|s, &v| *s += v);
+    match (sums.as_slice_mut(), x.as_slice()) {
+        // Row-major: slice loops (as in `add_row_into`, no layout checks per row).
+        (Some(sums), Some(x)) if !sums.is_empty() => {
+            for row in x.chunks_exact(sums.len()) {
+                sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
+            }
+        }
+        _ => {
+            for row in x.axis_iter(Axis(0)) {
+                Zip::from(&mut *sums).and(&row).for_each(|s, &v| *s += v);
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array1, array};
+    use ndarray::{Array1, Array2, array, s};
 
     #[test]
     fn bias_is_added_to_every_row() {
         let mut z = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
         add_row_into(&mut z, &array![10.0, 20.0]);
         assert_eq!(z, array![[11.0, 22.0], [13.0, 24.0], [15.0, 26.0]]);
+    }
+
+    #[test]
+    fn strided_views_match_the_row_major_loops() {
+        // Every other row of a 6 × 3 matrix (not one slice, so ndarray's loops), against the
+        // same rows copied into a row-major matrix (the slice loops): the same bits.
+        let full = Array2::from_shape_fn((6, 3), |(i, j)| (i * 3 + j) as f32 * 0.1 - 0.7);
+        let b = array![0.3_f32, -1.1, 2.5];
+        let mut strided = full.clone();
+        let mut rows = strided.slice_mut(s![..;2, ..]);
+        assert!(rows.as_slice().is_none());
+        add_row_into(&mut rows, &b);
+        let mut copied = full.slice(s![..;2, ..]).to_owned();
+        add_row_into(&mut copied, &b);
+        assert_eq!(strided.slice(s![..;2, ..]), copied);
+        assert_eq!(strided.slice(s![1..;2, ..]), full.slice(s![1..;2, ..]));
+        let (mut from_view, mut from_slice) = (Array1::zeros(3), Array1::zeros(3));
+        column_sums_into(&mut from_view, &full.slice(s![..;2, ..]));
+        column_sums_into(&mut from_slice, &full.slice(s![..;2, ..]).to_owned());
+        assert_eq!(from_view, from_slice);
     }
 
     #[test]
