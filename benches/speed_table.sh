@@ -6,7 +6,8 @@
 #   bash benches/speed_table.sh [ROUNDS]      # default 3 rounds; prints JSON lines
 #
 # Needs: gcc (the C reference loop), python3 with numpy and threadpoolctl for the numpy
-# reference (../shared/bench/mlp_numpy.py; skipped with a note when absent).
+# reference (../shared/bench/mlp_numpy.py), which pip installs here when they are missing;
+# that reference is skipped with a note when they cannot be had.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -15,6 +16,9 @@ cargo build --release --bins --examples --quiet
 gcc -O3 -march=native -o target/release/nand_reference benches/reference/nand.c -lm
 nn=./target/release/nn
 numpy=../shared/bench/mlp_numpy.py
+python3 -c 'import numpy, threadpoolctl' 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check numpy threadpoolctl \
+    || echo "# could not install numpy and threadpoolctl"
 
 for round in $(seq "$rounds"); do
     echo "# round $round"
