@@ -2,11 +2,13 @@
 //! spread over the rayon pool the call runs in.
 //!
 //! Every element is computed on its own, so the bits are the same whichever thread computes
-//! which piece, and on any number of threads. Small buffers, and calls from outside a rayon
+//! which piece, and on any number of threads. Each piece runs in the widest vectors the CPU
+//! has ([`vectorized`]). Small buffers, and calls from outside a rayon
 //! pool, run on the calling thread: a pool's task costs about a microsecond, and entering
 //! the global pool from outside would start it (and allocate) on a path that promises
 //! neither.
 
+use nn_tensor::vectorized;
 use rayon::prelude::*;
 
 /// The elements one rayon task takes: 128 KiB of `f32`, large enough that a task's cost is
@@ -26,7 +28,9 @@ where
     F: Copy + Send + Sync,
     W: Fn(&mut F, F) + Sync,
 {
-    let serial = |a: &mut [F], b: &[F]| a.iter_mut().zip(b).for_each(|(a, &b)| f(a, b));
+    let serial = |a: &mut [F], b: &[F]| {
+        vectorized::<F, _>(a.len(), || a.iter_mut().zip(b).for_each(|(a, &b)| f(a, b)));
+    };
     if spread(a.len()) {
         a.par_chunks_mut(PIECE).zip(b.par_chunks(PIECE)).for_each(|(a, b)| serial(a, b));
     } else {
@@ -42,7 +46,9 @@ where
     F: Copy + Send + Sync,
     W: Fn(F, F) -> bool + Sync,
 {
-    let serial = |a: &[F], b: &[F]| a.iter().zip(b).fold(true, |ok, (&a, &b)| ok & f(a, b));
+    let serial = |a: &[F], b: &[F]| {
+        vectorized::<F, _>(a.len(), || a.iter().zip(b).fold(true, |ok, (&a, &b)| ok & f(a, b)))
+    };
     if spread(a.len()) {
         a.par_chunks(PIECE).zip(b.par_chunks(PIECE)).all(|(a, b)| serial(a, b))
     } else {

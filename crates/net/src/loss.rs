@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use ndarray::{ArrayRef2, NdFloat, Zip};
-use nn_tensor::Activation;
+use nn_tensor::{Activation, vectorized};
 
 use crate::NetError;
 use crate::check::cast;
@@ -280,9 +280,11 @@ impl Loss {
     ) {
         match self {
             Loss::MeanSquaredError => {
-                for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
-                    *d = squared_error_slope(a, y);
-                }
+                vectorized::<F, _>(delta.len(), || {
+                    for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
+                        *d = squared_error_slope(a, y);
+                    }
+                });
                 output.mul_derivative_slice(delta, a, width);
             }
             Loss::CrossEntropy if width == 0 => {}
@@ -298,9 +300,11 @@ impl Loss {
                 }
             }
             Loss::BinaryCrossEntropy => {
-                for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
-                    *d = a - y;
-                }
+                vectorized::<F, _>(delta.len(), || {
+                    for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
+                        *d = a - y;
+                    }
+                });
             }
         }
     }

@@ -8,6 +8,7 @@ use ndarray::{ArrayRef2, ArrayView2, ArrayViewMut2, NdFloat, Zip};
 use num_traits::NumCast;
 
 use crate::exp::{sigmoid, sigmoid_slice};
+use crate::vectorized;
 
 /// The slope of [`Activation::LeakyRelu`] for negative inputs.
 pub const LEAKY_RELU_SLOPE: f64 = 0.01;
@@ -272,10 +273,15 @@ impl Activation {
         }
         match self {
             Activation::Identity => {}
-            Activation::Sigmoid => each(delta, a, |a| self.derivative_from_output(a)),
-            Activation::Tanh => each(delta, a, |a| self.derivative_from_output(a)),
-            Activation::Relu => each(delta, a, |a| self.derivative_from_output(a)),
-            Activation::LeakyRelu => each(delta, a, |a| self.derivative_from_output(a)),
+            // Each closure names its activation as a constant: the loop is compiled apart
+            // from this match (in `vectorized`'s copies), and a `self` read inside it would
+            // be matched again for every element.
+            Activation::Sigmoid => each(delta, a, |a| Self::Sigmoid.derivative_from_output(a)),
+            Activation::Tanh => each(delta, a, |a| Self::Tanh.derivative_from_output(a)),
+            Activation::Relu => each(delta, a, |a| Self::Relu.derivative_from_output(a)),
+            Activation::LeakyRelu => {
+                each(delta, a, |a| Self::LeakyRelu.derivative_from_output(a));
+            }
             Activation::Softmax => each(delta, a, |a| self.derivative_from_output(a)),
         }
     }
@@ -297,16 +303,25 @@ impl Activation {
             delta.len(),
             a.len()
         );
-        // One match outside the loop, a monomorphic closure inside, as in `apply_inplace`.
+        // One match outside the loop, a monomorphic closure inside, as in `apply_inplace`;
+        // the loop in the widest vectors the CPU has.
+        #[inline(always)]
         fn each<F: NdFloat>(delta: &mut [F], a: &[F], f: impl Fn(F) -> F) {
-            delta.iter_mut().zip(a).for_each(|(d, &a)| *d *= f(a));
+            vectorized::<F, _>(delta.len(), || {
+                delta.iter_mut().zip(a).for_each(|(d, &a)| *d *= f(a));
+            });
         }
         match self {
             Activation::Identity => {}
-            Activation::Sigmoid => each(delta, a, |a| self.derivative_from_output(a)),
-            Activation::Tanh => each(delta, a, |a| self.derivative_from_output(a)),
-            Activation::Relu => each(delta, a, |a| self.derivative_from_output(a)),
-            Activation::LeakyRelu => each(delta, a, |a| self.derivative_from_output(a)),
+            // Each closure names its activation as a constant: the loop is compiled apart
+            // from this match (in `vectorized`'s copies), and a `self` read inside it would
+            // be matched again for every element.
+            Activation::Sigmoid => each(delta, a, |a| Self::Sigmoid.derivative_from_output(a)),
+            Activation::Tanh => each(delta, a, |a| Self::Tanh.derivative_from_output(a)),
+            Activation::Relu => each(delta, a, |a| Self::Relu.derivative_from_output(a)),
+            Activation::LeakyRelu => {
+                each(delta, a, |a| Self::LeakyRelu.derivative_from_output(a));
+            }
             Activation::Softmax => {
                 softmax_jacobian_rows_inplace(&mut rows_mut(delta, width), &rows(a, width));
             }

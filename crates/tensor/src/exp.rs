@@ -30,6 +30,8 @@ use std::any::Any;
 
 use ndarray::NdFloat;
 
+use crate::vectorized;
+
 /// `e^x` in `f32`; see the module docs for the method and the accuracy.
 #[inline(always)]
 pub(crate) fn exp_f32(x: f32) -> f32 {
@@ -123,24 +125,19 @@ pub(crate) fn sigmoid<F: NdFloat>(z: F) -> F {
     }
 }
 
-/// Every `z` of the slice replaced by `σ(z)`: a loop that vectorises, for the widest vectors
-/// the CPU has (AVX-512 or AVX2) where the slice fills one.
+/// Every `z` of the slice replaced by `σ(z)`: a loop that vectorises, in the widest
+/// vectors the CPU has (AVX-512 or AVX2, [`vectorized`]) where the slice fills one. The
+/// sigmoid over short rows was about a quarter of the 5-bit adder's step in the baseline
+/// build's 4 `f32` lanes (docs/performance.md), on a CPU with AVX-512 and again on one with
+/// AVX2 only.
 pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
     // The typed loops are separate functions so that each is compiled, and vectorised, for
     // its float type; the generic body dispatches once per slice.
     fn for_f32(z: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if wide::sigmoid_f32(z) {
-            return;
-        }
-        sigmoid_f32(z);
+        vectorized::<f32, _>(z.len(), || sigmoid_f32(z));
     }
     fn for_f64(z: &mut [f64]) {
-        #[cfg(target_arch = "x86_64")]
-        if wide::sigmoid_f64(z) {
-            return;
-        }
-        sigmoid_f64(z);
+        vectorized::<f64, _>(z.len(), || sigmoid_f64(z));
     }
     let f32_loop: fn(&mut [f32]) = for_f32;
     let f64_loop: fn(&mut [f64]) = for_f64;
@@ -153,8 +150,8 @@ pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
     }
 }
 
-/// The sigmoid loops, inlined into each caller: the portable build (SSE2 on x86_64) and
-/// [`wide`]'s. The same operations in the same order either way, never fused (Rust does
+/// The sigmoid loops, inlined into each caller: the baseline build (SSE2 on x86_64) and
+/// [`vectorized`]'s. The same operations in the same order either way, never fused (Rust does
 /// not contract `a·b + c`), so both give the same bits.
 #[inline(always)]
 fn sigmoid_f32(z: &mut [f32]) {
@@ -167,64 +164,6 @@ fn sigmoid_f32(z: &mut [f32]) {
 fn sigmoid_f64(z: &mut [f64]) {
     for v in z {
         *v = 1.0 / (1.0 + exp_f64(-*v));
-    }
-}
-
-/// The sigmoid loops compiled for AVX-512 and for AVX2, chosen at run time: a baseline
-/// x86_64 build vectorises them 4 `f32` wide (SSE2), these 16 and 8 wide. The sigmoid over
-/// short rows was about a quarter of the 5-bit adder's step (docs/performance.md), on a CPU
-/// with AVX-512 and again on one with AVX2 only.
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-mod wide {
-    use std::arch::is_x86_feature_detected;
-
-    #[target_feature(enable = "avx512f")]
-    fn sigmoid_f32_avx512(z: &mut [f32]) {
-        super::sigmoid_f32(z);
-    }
-
-    #[target_feature(enable = "avx2")]
-    fn sigmoid_f32_avx2(z: &mut [f32]) {
-        super::sigmoid_f32(z);
-    }
-
-    #[target_feature(enable = "avx512f")]
-    fn sigmoid_f64_avx512(z: &mut [f64]) {
-        super::sigmoid_f64(z);
-    }
-
-    #[target_feature(enable = "avx2")]
-    fn sigmoid_f64_avx2(z: &mut [f64]) {
-        super::sigmoid_f64(z);
-    }
-
-    /// Runs the widest loop whose vector the slice fills and the CPU has, and says `true`;
-    /// `false` if there is none (the caller runs the baseline loop).
-    pub(super) fn sigmoid_f32(z: &mut [f32]) -> bool {
-        // SAFETY (both calls): each function's one requirement, a CPU with the instruction
-        // set it is compiled for, is checked just before the call.
-        if z.len() >= 16 && is_x86_feature_detected!("avx512f") {
-            unsafe { sigmoid_f32_avx512(z) };
-        } else if z.len() >= 8 && is_x86_feature_detected!("avx2") {
-            unsafe { sigmoid_f32_avx2(z) };
-        } else {
-            return false;
-        }
-        true
-    }
-
-    /// As [`sigmoid_f32`], for `f64`.
-    pub(super) fn sigmoid_f64(z: &mut [f64]) -> bool {
-        // SAFETY: as in `sigmoid_f32`.
-        if z.len() >= 8 && is_x86_feature_detected!("avx512f") {
-            unsafe { sigmoid_f64_avx512(z) };
-        } else if z.len() >= 4 && is_x86_feature_detected!("avx2") {
-            unsafe { sigmoid_f64_avx2(z) };
-        } else {
-            return false;
-        }
-        true
     }
 }
 

@@ -12,7 +12,9 @@
 //!   ([`add_row_into`], [`column_sums_into`]);
 //! - activations and their derivatives, in place: element-wise ones, and the row-wise
 //!   softmax of an output layer ([`Activation`]);
-//! - seeded uniform initialisation ([`fill_uniform`], [`uniform`]).
+//! - seeded uniform initialisation ([`fill_uniform`], [`uniform`]);
+//! - element-wise loops run in the widest vectors the CPU has, AVX-512 or AVX2, chosen at
+//!   run time ([`vectorized`]).
 //!
 //! Rows are samples: a batch of `n` inputs of width `d` is an `n × d` matrix.
 //!
@@ -48,12 +50,14 @@ mod exp;
 mod gemm;
 mod init;
 mod matmul;
+mod vectorized;
 
 pub use activation::{Activation, LEAKY_RELU_SLOPE, ParseActivationError};
 pub use bias::{add_row_into, column_sums_into};
 pub use gemm::gemm_into;
 pub use init::{fill_uniform, uniform};
 pub use matmul::{matmul, matmul_a_bt_into, matmul_at_b_into, matmul_into};
+pub use vectorized::vectorized;
 
 /// The float types the kernels work on: ndarray's own bound, met by `f32` and `f64`.
 pub use ndarray::NdFloat;
