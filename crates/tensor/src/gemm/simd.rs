@@ -357,7 +357,16 @@ macro_rules! direct {
             // Lanes of vector `v` that exist in C: `L`, fewer at the right edge, or none.
             let width = |v: usize| nr.saturating_sub(v * L).min(L);
             let mut acc = [[$zero(); MAX_NV]; R];
-            if load {
+            // A whole panel's rows are whole vectors: no lane counts to work out per vector.
+            let whole = nr == NR;
+            if load && whole {
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let row = &c[(i0 + r) * ldc..][..NR];
+                    for v in 0..nv {
+                        acc[v] = $load(row[v * L..][..L].try_into().expect("one vector"));
+                    }
+                }
+            } else if load {
                 for (r, acc) in acc.iter_mut().enumerate() {
                     let row = &c[(i0 + r) * ldc..][..nr];
                     for v in 0..nv {
@@ -426,6 +435,15 @@ macro_rules! direct {
                         }
                     }
                 }
+            }
+            if whole {
+                for (r, acc) in acc.iter().enumerate() {
+                    let row = &mut c[(i0 + r) * ldc..][..NR];
+                    for v in 0..nv {
+                        $store(acc[v], (&mut row[v * L..][..L]).try_into().expect("one vector"));
+                    }
+                }
+                return;
             }
             for (r, acc) in acc.iter().enumerate() {
                 let row = &mut c[(i0 + r) * ldc..][..nr];
