@@ -273,15 +273,10 @@ impl Activation {
         }
         match self {
             Activation::Identity => {}
-            // Each closure names its activation as a constant: the loop is compiled apart
-            // from this match (in `vectorized`'s copies), and a `self` read inside it would
-            // be matched again for every element.
-            Activation::Sigmoid => each(delta, a, |a| Self::Sigmoid.derivative_from_output(a)),
-            Activation::Tanh => each(delta, a, |a| Self::Tanh.derivative_from_output(a)),
-            Activation::Relu => each(delta, a, |a| Self::Relu.derivative_from_output(a)),
-            Activation::LeakyRelu => {
-                each(delta, a, |a| Self::LeakyRelu.derivative_from_output(a));
-            }
+            Activation::Sigmoid => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Tanh => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::Relu => each(delta, a, |a| self.derivative_from_output(a)),
+            Activation::LeakyRelu => each(delta, a, |a| self.derivative_from_output(a)),
             Activation::Softmax => each(delta, a, |a| self.derivative_from_output(a)),
         }
     }

@@ -126,7 +126,7 @@ pub(crate) fn sigmoid<F: NdFloat>(z: F) -> F {
 }
 
 /// Every `z` of the slice replaced by `σ(z)`: a loop that vectorises, in the widest
-/// vectors the CPU has (AVX-512 or AVX2, [`vectorized`]) where the slice fills one. The
+/// vectors the CPU has (AVX-512 or AVX2, [`vectorized()`]) where the slice fills one. The
 /// sigmoid over short rows was about a quarter of the 5-bit adder's step in the baseline
 /// build's 4 `f32` lanes (docs/performance.md), on a CPU with AVX-512 and again on one with
 /// AVX2 only.
@@ -151,7 +151,7 @@ pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
 }
 
 /// The sigmoid loops, inlined into each caller: the baseline build (SSE2 on x86_64) and
-/// [`vectorized`]'s. The same operations in the same order either way, never fused (Rust does
+/// [`vectorized()`]'s. The same operations in the same order either way, never fused (Rust does
 /// not contract `a·b + c`), so both give the same bits.
 #[inline(always)]
 fn sigmoid_f32(z: &mut [f32]) {

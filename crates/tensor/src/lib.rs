@@ -14,7 +14,7 @@
 //!   softmax of an output layer ([`Activation`]);
 //! - seeded uniform initialisation ([`fill_uniform`], [`uniform`]);
 //! - element-wise loops run in the widest vectors the CPU has, AVX-512 or AVX2, chosen at
-//!   run time ([`vectorized`]).
+//!   run time ([`vectorized()`]).
 //!
 //! Rows are samples: a batch of `n` inputs of width `d` is an `n × d` matrix.
 //!

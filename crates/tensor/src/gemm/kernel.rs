@@ -145,7 +145,8 @@ pub(super) fn tiny<F: NdFloat, const FUSED: bool>(
 /// Packing `A` pays when each of its panels meets many panels of `B`; when `B` is one panel
 /// wide, or `A` is small, it is most of the work. Here `A` is read directly, by rows
 /// (`a[i·lda + p]`, `A_ROWS`) or by steps (`a[p·lda + i]`), `R` rows of `C` at a time (the
-/// last few 4, 2 and 1 at a time), each over the whole of `k`: every element is the same chain of multiply-adds as in the tile.
+/// last few 4, 2 and 1 at a time), each over the whole of `k`: every element is the same
+/// chain of multiply-adds as in the tile.
 /// `c` starts at the panel's first column, its rows `ldc` apart.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
