@@ -19,6 +19,10 @@
 //! | AVX2     | 16 × 256b | 6/4/2 × 16/8, 6                | 6/4/2 × 8/4, 6                 |
 //! | portable | —         | 6/4/2 × 8/4, 4                 | 6/4/2 × 4/2, 4                 |
 //!
+//! The narrow kernel (B read where it lies, up to 3 vectors a row) runs 8 rows at a time
+//! with AVX-512, 6 with AVX2 (4 when its rows are 3 vectors wide); the portable copy has
+//! none and packs B.
+//!
 //! A full tile takes `MR · NR/lanes` accumulator registers (24 with AVX-512, 12 with AVX2),
 //! plus `NR/lanes` for a row of B and one for the broadcast of A: per step of `p`,
 //! `MR + NR/lanes` loads feed `MR · NR/lanes` FMAs, few enough loads that the FMA units, not
@@ -164,6 +168,26 @@ pub(super) trait Tile<E>: Copy {
         nr: usize,
         load: bool,
     );
+
+    /// The narrow kernel (`simd`'s `narrow_*`): all `m` rows of C (`n ≤ NV · lanes`
+    /// columns) from B read where it lies, row-major and `n` values a row, in one pass.
+    /// Says `false`, having done nothing, where the instruction set has no such kernel (the
+    /// portable copy): the caller packs B and runs [`Tile::direct`].
+    #[allow(clippy::too_many_arguments)]
+    fn narrow<const NV: usize, const A_ROWS: bool>(
+        self,
+        _k: usize,
+        _a: &[E],
+        _lda: usize,
+        _m: usize,
+        _b: &[E],
+        _n: usize,
+        _c: &mut [E],
+        _ldc: usize,
+        _load: bool,
+    ) -> bool {
+        false
+    }
 }
 
 /// Whether the portable copy may use `mul_add`: only where it is one instruction (without
@@ -260,7 +284,8 @@ mod x86 {
 
     /// `Tile<$e>` for a proof type, calling the intrinsics kernel `$kernel`.
     macro_rules! tile_impl {
-        ($proof:ident, $e:ty, $kernel:ident, $direct:ident, $interleave:ident) => {
+        ($proof:ident, $e:ty, $kernel:ident, $direct:ident, $interleave:ident,
+         $narrow:ident, $r:literal, $r3:literal) => {
             impl Tile<$e> for $proof {
                 #[inline(always)]
                 fn tile<
@@ -309,14 +334,79 @@ mod x86 {
                         simd::$direct::<R, NR, LDB, A_ROWS>(k, a, lda, m, b, c, ldc, nr, load)
                     }
                 }
+
+                #[inline(always)]
+                fn narrow<const NV: usize, const A_ROWS: bool>(
+                    self,
+                    k: usize,
+                    a: &[$e],
+                    lda: usize,
+                    m: usize,
+                    b: &[$e],
+                    n: usize,
+                    c: &mut [$e],
+                    ldc: usize,
+                    load: bool,
+                ) -> bool {
+                    // `$r` rows at a time, `$r3` with the widest rows: the accumulators, a
+                    // row of B and a broadcast within the registers.
+                    // SAFETY: `self` exists, so `new` detected on this CPU the features the
+                    // kernel was compiled for.
+                    unsafe {
+                        if NV == simd::MAX_NARROW_NV {
+                            simd::$narrow::<$r3, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                        } else {
+                            simd::$narrow::<$r, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                        }
+                    }
+                    true
+                }
             }
         };
     }
 
-    tile_impl!(Avx512, f32, tile_avx512_f32, direct_avx512_f32, interleave_avx512_f32);
-    tile_impl!(Avx512, f64, tile_avx512_f64, direct_avx512_f64, interleave_avx512_f64);
-    tile_impl!(Avx2, f32, tile_avx2_f32, direct_avx2_f32, interleave_avx2_f32);
-    tile_impl!(Avx2, f64, tile_avx2_f64, direct_avx2_f64, interleave_avx2_f64);
+    // Narrow kernel rows: with AVX-512's 32 registers, 8 rows of up to 3 vectors (24
+    // accumulators); with AVX2's 16, 6 rows of up to 2 (12), or 4 of 3.
+    tile_impl!(
+        Avx512,
+        f32,
+        tile_avx512_f32,
+        direct_avx512_f32,
+        interleave_avx512_f32,
+        narrow_avx512_f32,
+        8,
+        8
+    );
+    tile_impl!(
+        Avx512,
+        f64,
+        tile_avx512_f64,
+        direct_avx512_f64,
+        interleave_avx512_f64,
+        narrow_avx512_f64,
+        8,
+        8
+    );
+    tile_impl!(
+        Avx2,
+        f32,
+        tile_avx2_f32,
+        direct_avx2_f32,
+        interleave_avx2_f32,
+        narrow_avx2_f32,
+        6,
+        4
+    );
+    tile_impl!(
+        Avx2,
+        f64,
+        tile_avx2_f64,
+        direct_avx2_f64,
+        interleave_avx2_f64,
+        narrow_avx2_f64,
+        6,
+        4
+    );
 
     /// For one instruction set: the `#[target_feature]` copies of the blocked and tiny
     /// products, and the safe methods on its proof type that call them.

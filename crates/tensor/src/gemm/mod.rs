@@ -13,7 +13,11 @@
 //!   swept per panel by [`kernel::direct`]. Taken when B is a single panel, or A is
 //!   row-major, small enough to stay in L2 and reread by a few panels only: then packing A
 //!   would cost more than it saves (the adder's `256×8 · 8×16`, a batch of 64 through a
-//!   784-128 layer).
+//!   784-128 layer). A row-major B of up to three vectors' width that fits in L1 is not
+//!   packed at all: the narrow kernel (AVX-512 and AVX2) reads it where it lies and sweeps
+//!   all of its columns at once, the last vector masked (a small network's every product
+//!   but `Δ·Wᵀ`: the 5-bit adder's `28×10 · 10×20` was two passes over A, one for 16
+//!   columns and one for 4 of a panel of 8, after a copy of B).
 //! - **Blocked** (Goto / BLIS), for the rest:
 //!
 //! ```text
@@ -150,11 +154,15 @@ const DIRECT_PANELS: usize = 8;
 /// weight gradient's `Xᵀ`) takes it whenever B is wider than a panel: the direct kernel
 /// reads it a step at a time, `m` values apart, and was slower at every shape but one
 /// (1024 × 64 · 64 × 1024: 114 against 88 GFLOP/s; 784 × 1000 · 1000 × 128: 120 against
-/// 83; 784 × 64 · 64 × 128: 148 against 159).
+/// 83; 784 × 64 · 64 × 128: 148 against 159). A B narrow and small enough for the narrow
+/// kernel (up to three vectors wide, in L1) takes the direct path whatever A's layout: one
+/// pass over A, and no packing at all when B is row-major (a small network's weight
+/// gradient, `(28 × 10)ᵀ · 28 × 20`).
 fn choose<E>(m: usize, k: usize, n: usize, nr: usize, a_rows: bool) -> Path {
     if m * k * n <= TINY_WORK {
         Path::Tiny
     } else if n <= nr
+        || (n <= simd_narrow_columns(nr / 2) && k * n * size_of::<E>() <= NARROW_B_BYTES)
         || (a_rows && n.div_ceil(nr) <= DIRECT_PANELS && m * k * size_of::<E>() <= DIRECT_A_BYTES)
     {
         Path::Direct
@@ -325,6 +333,26 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
     buf: &mut Vec<E>,
 ) {
     let (k, n) = b.dim();
+    // A narrow, row-major B small enough to stay in L1 is read where it lies, all of its
+    // columns in one pass ([`Tile::narrow`]), where the instruction set has that kernel.
+    // `NR2` is one vector's lanes.
+    if n <= simd_narrow_columns(NR2)
+        && k * n * size_of::<E>() <= NARROW_B_BYTES
+        && let Some(b) = b.to_slice()
+    {
+        let (a, b) = ((a, lda), (b, n));
+        let done = match (n.div_ceil(NR2), a_rows) {
+            (1, true) => narrow::<E, K, 1, true>(kernel, m, a, b, load, c, ldc),
+            (1, false) => narrow::<E, K, 1, false>(kernel, m, a, b, load, c, ldc),
+            (2, true) => narrow::<E, K, 2, true>(kernel, m, a, b, load, c, ldc),
+            (2, false) => narrow::<E, K, 2, false>(kernel, m, a, b, load, c, ldc),
+            (_, true) => narrow::<E, K, 3, true>(kernel, m, a, b, load, c, ldc),
+            (_, false) => narrow::<E, K, 3, false>(kernel, m, a, b, load, c, ldc),
+        };
+        if done {
+            return;
+        }
+    }
     // Blocks of equal depth (784 = 4 × 196, not 3 × 256 + 16: a shallow last block would
     // cost a pass over C for little work).
     let step = k.div_ceil(k.div_ceil(DIRECT_KC));
@@ -361,6 +389,37 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
             }
         }
     }
+}
+
+/// Up to this size of B in bytes (half of a 32 KiB L1 data cache), the direct path reads a
+/// narrow, row-major B where it lies instead of packing it (see [`direct`]): it is reread
+/// once per group of rows of C.
+const NARROW_B_BYTES: usize = 16 * 1024;
+
+/// The widest B the narrow kernel takes, for vectors of `lanes` values.
+#[cfg(target_arch = "x86_64")]
+const fn simd_narrow_columns(lanes: usize) -> usize {
+    simd::MAX_NARROW_NV * lanes
+}
+
+/// Off x86-64 there is no narrow kernel.
+#[cfg(not(target_arch = "x86_64"))]
+const fn simd_narrow_columns(_lanes: usize) -> usize {
+    0
+}
+
+/// One call of [`Tile::narrow`] with `NV` vectors a row; says whether it ran.
+#[inline(always)]
+fn narrow<E: NdFloat, K: Tile<E>, const NV: usize, const A_ROWS: bool>(
+    kernel: K,
+    m: usize,
+    (a, lda): (&[E], usize),
+    (b, n): (&[E], usize),
+    load: bool,
+    c: &mut [E],
+    ldc: usize,
+) -> bool {
+    kernel.narrow::<NV, A_ROWS>(b.len() / n, a, lda, m, b, n, c, ldc, load)
 }
 
 /// `x` as one slice with its row and column strides, if its elements are one contiguous

@@ -485,6 +485,155 @@ direct!(
     load_part_f64x4, store_part_f64x4
 );
 
+/// Defines the narrow kernel for one float type on one instruction set: `$name` runs all
+/// rows, `$rows` one group of `R`. It is the direct kernel with B read where it lies (row-major,
+/// `n` values a row, no packing) and all of its `n ≤ NV · lanes` columns in one pass, the
+/// last vector of each row loaded and stored under a mask. A small network's B (a 10 × 20
+/// layer, a batch's 28 × 20 error) was packed into a 16-wide panel and an 8-wide one holding
+/// 4 columns: two passes over A, and a copy of B, for a product of a few thousand
+/// multiply-adds. Every element is the same chain of fused multiply-adds as in the tile.
+macro_rules! narrow {
+    ($(#[$doc:meta])* $name:ident, $rows:ident, $features:literal, $e:ty, $v:ty, $lanes:literal,
+     $zero:ident, $splat:ident, $fma:ident, $load:ident, $store:ident,
+     $load_part:ident, $store_part:ident) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        #[inline(never)]
+        #[target_feature(enable = $features)]
+        pub(super) fn $name<const R: usize, const NV: usize, const A_ROWS: bool>(
+            k: usize,
+            a: &[$e],
+            lda: usize,
+            m: usize,
+            b: &[$e],
+            n: usize,
+            c: &mut [$e],
+            ldc: usize,
+            load: bool,
+        ) {
+            let mut i = 0;
+            while i + R <= m {
+                $rows::<R, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
+                i += R;
+            }
+            // The last `m mod R` rows four, two and one at a time, as in the direct kernel.
+            if R > 4 && i + 4 <= m {
+                $rows::<4, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
+                i += 4;
+            }
+            if R > 2 && i + 2 <= m {
+                $rows::<2, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
+                i += 2;
+            }
+            while i < m {
+                $rows::<1, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
+                i += 1;
+            }
+        }
+
+        /// Rows `i0 … i0+R−1` of the narrow kernel.
+        #[allow(clippy::too_many_arguments)]
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn $rows<const R: usize, const NV: usize, const A_ROWS: bool>(
+            k: usize,
+            a: &[$e],
+            lda: usize,
+            i0: usize,
+            b: &[$e],
+            n: usize,
+            c: &mut [$e],
+            ldc: usize,
+            load: bool,
+        ) {
+            const L: usize = $lanes;
+            const { assert!(0 < NV && NV <= MAX_NARROW_NV) };
+            assert!((NV - 1) * L < n && n <= NV * L, "the row's width in vectors");
+            // Lanes of the last vector that exist in B's and C's rows: 1 to `L`.
+            let last = n - (NV - 1) * L;
+            let mut acc = [[$zero(); NV]; R];
+            if load {
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let row = &c[(i0 + r) * ldc..][..n];
+                    for v in 0..NV - 1 {
+                        acc[v] = $load(row[v * L..][..L].try_into().expect("one vector"));
+                    }
+                    let tail = &row[(NV - 1) * L..];
+                    acc[NV - 1] = if last == L {
+                        $load(tail.try_into().expect("one vector"))
+                    } else {
+                        $load_part(tail)
+                    };
+                }
+            }
+            let mut rows: [&[$e]; R] = [&[]; R];
+            if A_ROWS {
+                for (r, row) in rows.iter_mut().enumerate() {
+                    *row = &a[(i0 + r) * lda..][..k];
+                }
+            }
+            // `p` from a range of `k`, so that `rows[r][p]` needs no bounds check.
+            for (p, bp) in (0..k).zip(b.chunks_exact(n)) {
+                let mut bv = [$zero(); NV];
+                for v in 0..NV - 1 {
+                    bv[v] = $load(bp[v * L..][..L].try_into().expect("one vector"));
+                }
+                let tail = &bp[(NV - 1) * L..];
+                bv[NV - 1] =
+                    if last == L { $load(tail.try_into().expect("one vector")) } else { $load_part(tail) };
+                let ap = if A_ROWS { &[][..] } else { &a[p * lda + i0..][..R] };
+                for r in 0..R {
+                    let x = $splat(if A_ROWS { rows[r][p] } else { ap[r] });
+                    for v in 0..NV {
+                        acc[r][v] = $fma(x, bv[v], acc[r][v]);
+                    }
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                let row = &mut c[(i0 + r) * ldc..][..n];
+                for v in 0..NV - 1 {
+                    $store(acc[v], (&mut row[v * L..][..L]).try_into().expect("one vector"));
+                }
+                let tail = &mut row[(NV - 1) * L..];
+                if last == L {
+                    $store(acc[NV - 1], tail.try_into().expect("one vector"));
+                } else {
+                    $store_part(acc[NV - 1], tail);
+                }
+            }
+        }
+    };
+}
+
+/// The most vectors a row of the narrow kernel spans: three, so that with AVX2 four rows of
+/// accumulators (12 registers), a row of B (3) and a broadcast (1) fill the 16 registers.
+pub(super) const MAX_NARROW_NV: usize = 3;
+
+narrow!(
+    /// The narrow kernel for `f32` on AVX-512.
+    narrow_avx512_f32, narrow_rows_avx512_f32, "avx512f,avx512vl,fma", f32, __m512, 16,
+    _mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps, load_f32x16, store_f32x16,
+    load_part_f32x16, store_part_f32x16
+);
+narrow!(
+    /// The narrow kernel for `f64` on AVX-512.
+    narrow_avx512_f64, narrow_rows_avx512_f64, "avx512f,avx512vl,fma", f64, __m512d, 8,
+    _mm512_setzero_pd, _mm512_set1_pd, _mm512_fmadd_pd, load_f64x8, store_f64x8,
+    load_part_f64x8, store_part_f64x8
+);
+narrow!(
+    /// The narrow kernel for `f32` on AVX2.
+    narrow_avx2_f32, narrow_rows_avx2_f32, "avx2,fma", f32, __m256, 8,
+    _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps, load_f32x8, store_f32x8,
+    load_part_f32x8, store_part_f32x8
+);
+narrow!(
+    /// The narrow kernel for `f64` on AVX2.
+    narrow_avx2_f64, narrow_rows_avx2_f64, "avx2,fma", f64, __m256d, 4,
+    _mm256_setzero_pd, _mm256_set1_pd, _mm256_fmadd_pd, load_f64x4, store_f64x4,
+    load_part_f64x4, store_part_f64x4
+);
+
 /// The 16 × 16 transpose of `r` (rows in, columns out), in four rounds of shuffles: 32-bit
 /// and 64-bit unpacks within 128-bit lanes, then two rounds of 128-bit lane shuffles.
 #[inline]
