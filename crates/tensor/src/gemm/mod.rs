@@ -15,9 +15,10 @@
 //!   would cost more than it saves (the adder's `256×8 · 8×16`, a batch of 64 through a
 //!   784-128 layer). A row-major B of up to three vectors' width that fits in L1 is not
 //!   packed at all: the narrow kernel (AVX-512 and AVX2) reads it where it lies and sweeps
-//!   all of its columns at once, the last vector masked (a small network's every product
-//!   but `Δ·Wᵀ`: the 5-bit adder's `28×10 · 10×20` was two passes over A, one for 16
-//!   columns and one for 4 of a panel of 8, after a copy of B).
+//!   all of its columns at once, the last vector masked; a column-major one (`Δ·Wᵀ`) is
+//!   copied row-major first (a small network's every product: the 5-bit adder's
+//!   `28×10 · 10×20` was two passes over A, one for 16 columns and one for 4 of a panel of
+//!   8, after a copy of B into the panels).
 //! - **Blocked** (Goto / BLIS), for the rest:
 //!
 //! ```text
@@ -333,24 +334,38 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
     buf: &mut Vec<E>,
 ) {
     let (k, n) = b.dim();
-    // A narrow, row-major B small enough to stay in L1 is read where it lies, all of its
-    // columns in one pass ([`Tile::narrow`]), where the instruction set has that kernel.
+    // A narrow B small enough to stay in L1 goes through the narrow kernel, all of its
+    // columns in one pass ([`Tile::narrow`]), where the instruction set has that kernel:
+    // read where it lies if row-major; if column-major (a transposed view: a small
+    // network's `Δ·Wᵀ`), copied row-major first, `k·n` values, with no panels to pad.
     // `NR2` is one vector's lanes.
-    if n <= simd_narrow_columns(NR2)
-        && k * n * size_of::<E>() <= NARROW_B_BYTES
-        && let Some(b) = b.to_slice()
-    {
-        let (a, b) = ((a, lda), (b, n));
-        let done = match (n.div_ceil(NR2), a_rows) {
-            (1, true) => narrow::<E, K, 1, true>(kernel, m, a, b, load, c, ldc),
-            (1, false) => narrow::<E, K, 1, false>(kernel, m, a, b, load, c, ldc),
-            (2, true) => narrow::<E, K, 2, true>(kernel, m, a, b, load, c, ldc),
-            (2, false) => narrow::<E, K, 2, false>(kernel, m, a, b, load, c, ldc),
-            (_, true) => narrow::<E, K, 3, true>(kernel, m, a, b, load, c, ldc),
-            (_, false) => narrow::<E, K, 3, false>(kernel, m, a, b, load, c, ldc),
+    if n <= simd_narrow_columns(NR2) && k * n * size_of::<E>() <= NARROW_B_BYTES {
+        let rows = match (b.to_slice(), b.t().to_slice()) {
+            (Some(rows), _) => Some(rows),
+            (None, Some(columns)) => {
+                grow(buf, k * n);
+                for (p, row) in buf[..k * n].chunks_exact_mut(n).enumerate() {
+                    for (x, column) in row.iter_mut().zip(columns.chunks_exact(k)) {
+                        *x = column[p];
+                    }
+                }
+                Some(&buf[..k * n])
+            }
+            (None, None) => None,
         };
-        if done {
-            return;
+        if let Some(rows) = rows {
+            let (a, b) = ((a, lda), (rows, n));
+            let done = match (n.div_ceil(NR2), a_rows) {
+                (1, true) => narrow::<E, K, 1, true>(kernel, m, a, b, load, c, ldc),
+                (1, false) => narrow::<E, K, 1, false>(kernel, m, a, b, load, c, ldc),
+                (2, true) => narrow::<E, K, 2, true>(kernel, m, a, b, load, c, ldc),
+                (2, false) => narrow::<E, K, 2, false>(kernel, m, a, b, load, c, ldc),
+                (_, true) => narrow::<E, K, 3, true>(kernel, m, a, b, load, c, ldc),
+                (_, false) => narrow::<E, K, 3, false>(kernel, m, a, b, load, c, ldc),
+            };
+            if done {
+                return;
+            }
         }
     }
     // Blocks of equal depth (784 = 4 × 196, not 3 × 256 + 16: a shallow last block would

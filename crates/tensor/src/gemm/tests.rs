@@ -288,7 +288,7 @@ fn bits<E: Element>(path: Path, isa: Isa, a: ArrayView2<'_, E>, b: ArrayView2<'_
 /// on how many rows are computed with it (a batch cut into chunks gives the same rows). The
 /// small network's shapes, `28×10 · 10×20` and the like, take the direct path's narrow
 /// kernel (B read where it lies, every column in one pass, the last vector masked) for a
-/// row-major B with A either way round.
+/// row-major B with A either way round, and for a column-major B copied row-major first.
 #[test]
 fn same_bits_whatever_the_path_kernel_or_rows() {
     let shapes = [(65, 63, 33), (100, 300, 70), (7, 1025, 3), (28, 10, 20), (10, 28, 20)];
@@ -303,6 +303,7 @@ fn same_bits_whatever_the_path_kernel_or_rows() {
             assert_eq!(bits(Path::Tiny, isa, a.view(), b.view()), reference, "tiny = blocked");
             assert_eq!(bits(Path::Direct, isa, a.view(), b.view()), reference, "direct = blocked");
             assert_eq!(bits(Path::Direct, isa, a.t().to_owned().t(), b.view()), reference);
+            assert_eq!(bits(Path::Direct, isa, a.view(), b.t().to_owned().t()), reference);
             assert_eq!(bits(Path::Blocked, isa, a.t().t(), b.view()), reference);
             let rows = bits(Path::Auto, isa, a.slice(s![5..m.min(40), ..]), b.view());
             assert_eq!(rows, reference.slice(s![5..m.min(40), ..]), "rows do not depend on m");
