@@ -460,31 +460,6 @@ macro_rules! direct {
     };
 }
 
-direct!(
-    /// The direct kernel for `f32` on AVX-512.
-    direct_avx512_f32, direct_rows_avx512_f32, "avx512f,avx512vl,fma", f32, __m512, 16,
-    _mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps, load_f32x16, store_f32x16,
-    load_part_f32x16, store_part_f32x16
-);
-direct!(
-    /// The direct kernel for `f64` on AVX-512.
-    direct_avx512_f64, direct_rows_avx512_f64, "avx512f,avx512vl,fma", f64, __m512d, 8,
-    _mm512_setzero_pd, _mm512_set1_pd, _mm512_fmadd_pd, load_f64x8, store_f64x8,
-    load_part_f64x8, store_part_f64x8
-);
-direct!(
-    /// The direct kernel for `f32` on AVX2.
-    direct_avx2_f32, direct_rows_avx2_f32, "avx2,fma", f32, __m256, 8,
-    _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps, load_f32x8, store_f32x8,
-    load_part_f32x8, store_part_f32x8
-);
-direct!(
-    /// The direct kernel for `f64` on AVX2.
-    direct_avx2_f64, direct_rows_avx2_f64, "avx2,fma", f64, __m256d, 4,
-    _mm256_setzero_pd, _mm256_set1_pd, _mm256_fmadd_pd, load_f64x4, store_f64x4,
-    load_part_f64x4, store_part_f64x4
-);
-
 /// Defines the narrow kernel for one float type on one instruction set: `$name` runs all
 /// rows, `$rows` one group of `R`. It is the direct kernel with B read where it lies (row-major,
 /// `n` values a row, no packing) and all of its `n ≤ NV · lanes` columns in one pass, the
@@ -609,30 +584,46 @@ macro_rules! narrow {
 /// accumulators (12 registers), a row of B (3) and a broadcast (1) fill the 16 registers.
 pub(super) const MAX_NARROW_NV: usize = 3;
 
-narrow!(
-    /// The narrow kernel for `f32` on AVX-512.
-    narrow_avx512_f32, narrow_rows_avx512_f32, "avx512f,avx512vl,fma", f32, __m512, 16,
+/// The direct and the narrow kernel for one float type on one instruction set, from the
+/// same vector operations.
+macro_rules! direct_and_narrow {
+    ($isa:literal, $features:literal, ($direct:ident, $direct_rows:ident),
+     ($narrow:ident, $narrow_rows:ident), $e:ty, $($rest:tt)*) => {
+        direct!(
+            #[doc = concat!("The direct kernel for `", stringify!($e), "` on ", $isa, ".")]
+            $direct, $direct_rows, $features, $e, $($rest)*
+        );
+        narrow!(
+            #[doc = concat!("The narrow kernel for `", stringify!($e), "` on ", $isa, ".")]
+            $narrow, $narrow_rows, $features, $e, $($rest)*
+        );
+    };
+}
+
+direct_and_narrow! {
+    "AVX-512", "avx512f,avx512vl,fma", (direct_avx512_f32, direct_rows_avx512_f32),
+    (narrow_avx512_f32, narrow_rows_avx512_f32), f32, __m512, 16,
     _mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps, load_f32x16, store_f32x16,
     load_part_f32x16, store_part_f32x16
-);
-narrow!(
-    /// The narrow kernel for `f64` on AVX-512.
-    narrow_avx512_f64, narrow_rows_avx512_f64, "avx512f,avx512vl,fma", f64, __m512d, 8,
+}
+direct_and_narrow! {
+    "AVX-512", "avx512f,avx512vl,fma", (direct_avx512_f64, direct_rows_avx512_f64),
+    (narrow_avx512_f64, narrow_rows_avx512_f64), f64, __m512d, 8,
     _mm512_setzero_pd, _mm512_set1_pd, _mm512_fmadd_pd, load_f64x8, store_f64x8,
     load_part_f64x8, store_part_f64x8
-);
-narrow!(
-    /// The narrow kernel for `f32` on AVX2.
-    narrow_avx2_f32, narrow_rows_avx2_f32, "avx2,fma", f32, __m256, 8,
+}
+direct_and_narrow! {
+    "AVX2", "avx2,fma", (direct_avx2_f32, direct_rows_avx2_f32),
+    (narrow_avx2_f32, narrow_rows_avx2_f32), f32, __m256, 8,
     _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps, load_f32x8, store_f32x8,
     load_part_f32x8, store_part_f32x8
-);
-narrow!(
-    /// The narrow kernel for `f64` on AVX2.
-    narrow_avx2_f64, narrow_rows_avx2_f64, "avx2,fma", f64, __m256d, 4,
+}
+direct_and_narrow! {
+    "AVX2", "avx2,fma", (direct_avx2_f64, direct_rows_avx2_f64),
+    (narrow_avx2_f64, narrow_rows_avx2_f64), f64, __m256d, 4,
     _mm256_setzero_pd, _mm256_set1_pd, _mm256_fmadd_pd, load_f64x4, store_f64x4,
     load_part_f64x4, store_part_f64x4
-);
+}
 
 /// The 16 × 16 transpose of `r` (rows in, columns out), in four rounds of shuffles: 32-bit
 /// and 64-bit unpacks within 128-bit lanes, then two rounds of 128-bit lane shuffles.
