@@ -31,7 +31,8 @@ pub fn add_row_into<F: NdFloat>(z: &mut ArrayRef2<F>, b: &ArrayRef1<F>) {
     }
 }
 
-/// Lanes of the widest vector the bias loop is cut for (8 `f32`: AVX2).
+/// Values in each piece of the bias loop's runs: a multiple of every x86_64 vector width up
+/// to AVX2's 8 `f32` (two SSE2 vectors in the baseline build).
 const LANES: usize = 8;
 
 /// The longest run of rows [`add_to_rows`] repeats the bias over.
