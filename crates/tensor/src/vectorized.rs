@@ -5,8 +5,8 @@
 //! for AVX-512 or for AVX2, chosen on each call by the CPU and by how much work there is;
 //! the closure's body, inlined there, is compiled for those vectors too. The element-wise
 //! passes of a training step (the sigmoid, its derivative, the output error, the update)
-//! are loops of this kind: in the baseline build they were about 30% of the 5-bit adder's
-//! step on a CPU with AVX2 (perf; docs/performance.md).
+//! are loops of this kind: in the baseline build the sigmoid alone was 25% of the 5-bit
+//! adder's step on a CPU with AVX2 (perf; docs/performance.md).
 //!
 //! Rust never fuses `a·b + c` into one rounding on its own, with or without the features,
 //! so a loop gives the same bits in every copy.

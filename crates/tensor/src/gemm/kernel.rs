@@ -168,25 +168,29 @@ pub(super) fn direct<
     nr: usize,
     load: bool,
 ) {
+    for (i, rows) in row_groups::<R>(m) {
+        match rows {
+            g if g == R => {
+                direct_rows::<F, R, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load)
+            }
+            4 => direct_rows::<F, 4, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load),
+            2 => direct_rows::<F, 2, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load),
+            _ => direct_rows::<F, 1, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load),
+        }
+    }
+}
+
+/// The groups of rows the direct and narrow kernels sweep C in, as (first row, rows): `R`
+/// at a time, then the last `m mod R` four, two and one at a time (so a group is `R`, 4, 2
+/// or 1 rows). One by one, a small batch's last rows (28 of them with AVX2's `R = 6`) were
+/// four passes over B of a row each, each pass mostly loop.
+pub(super) fn row_groups<const R: usize>(m: usize) -> impl Iterator<Item = (usize, usize)> {
     let mut i = 0;
-    while i + R <= m {
-        direct_rows::<F, R, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);
-        i += R;
-    }
-    // The last `m mod R` rows four, two and one at a time: a small batch's rows (28 of them
-    // with AVX2's R = 6) left four passes over B of one row each, each pass mostly loop.
-    if R > 4 && i + 4 <= m {
-        direct_rows::<F, 4, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);
-        i += 4;
-    }
-    if R > 2 && i + 2 <= m {
-        direct_rows::<F, 2, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);
-        i += 2;
-    }
-    while i < m {
-        direct_rows::<F, 1, NR, LDB, A_ROWS, FUSED>(k, a, lda, i, b, c, ldc, nr, load);
-        i += 1;
-    }
+    std::iter::from_fn(move || {
+        let rows = [R, 4, 2, 1].into_iter().find(|&g| g <= R && g <= m - i)?;
+        i += rows;
+        Some((i - rows, rows))
+    })
 }
 
 /// Rows `i0 … i0+R−1` of [`direct`].

@@ -163,7 +163,7 @@ fn choose<E>(m: usize, k: usize, n: usize, nr: usize, a_rows: bool) -> Path {
     if m * k * n <= TINY_WORK {
         Path::Tiny
     } else if n <= nr
-        || (n <= simd_narrow_columns(nr / 2) && k * n * size_of::<E>() <= NARROW_B_BYTES)
+        || narrow_fits::<E>(k, n, nr / 2)
         || (a_rows && n.div_ceil(nr) <= DIRECT_PANELS && m * k * size_of::<E>() <= DIRECT_A_BYTES)
     {
         Path::Direct
@@ -339,22 +339,22 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
     // read where it lies if row-major; if column-major (a transposed view: a small
     // network's `Δ·Wᵀ`), copied row-major first, `k·n` values, with no panels to pad.
     // `NR2` is one vector's lanes.
-    if n <= simd_narrow_columns(NR2) && k * n * size_of::<E>() <= NARROW_B_BYTES {
-        let rows = match (b.to_slice(), b.t().to_slice()) {
-            (Some(rows), _) => Some(rows),
-            (None, Some(columns)) => {
-                grow(buf, k * n);
-                for (p, row) in buf[..k * n].chunks_exact_mut(n).enumerate() {
-                    for (x, column) in row.iter_mut().zip(columns.chunks_exact(k)) {
-                        *x = column[p];
-                    }
+    if narrow_fits::<E>(k, n, NR2) {
+        let rows = if let Some(rows) = b.to_slice() {
+            Some(rows)
+        } else if let Some(columns) = b.t().to_slice() {
+            grow(buf, k * n);
+            for (p, row) in buf[..k * n].chunks_exact_mut(n).enumerate() {
+                for (x, column) in row.iter_mut().zip(columns.chunks_exact(k)) {
+                    *x = column[p];
                 }
-                Some(&buf[..k * n])
             }
-            (None, None) => None,
+            Some(&buf[..k * n])
+        } else {
+            None
         };
         if let Some(rows) = rows {
-            let (a, b) = ((a, lda), (rows, n));
+            let (a, b) = ((a, lda), (rows, k, n));
             let done = match (n.div_ceil(NR2), a_rows) {
                 (1, true) => narrow::<E, K, 1, true>(kernel, m, a, b, load, c, ldc),
                 (1, false) => narrow::<E, K, 1, false>(kernel, m, a, b, load, c, ldc),
@@ -411,16 +411,19 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
 /// once per group of rows of C.
 const NARROW_B_BYTES: usize = 16 * 1024;
 
-/// The widest B the narrow kernel takes, for vectors of `lanes` values.
-#[cfg(target_arch = "x86_64")]
-const fn simd_narrow_columns(lanes: usize) -> usize {
-    simd::MAX_NARROW_NV * lanes
-}
-
-/// Off x86-64 there is no narrow kernel.
-#[cfg(not(target_arch = "x86_64"))]
-const fn simd_narrow_columns(_lanes: usize) -> usize {
-    0
+/// Whether a `k × n` B suits the narrow kernel with vectors of `lanes` values: at most
+/// [`simd::MAX_NARROW_NV`] vectors wide and [`NARROW_B_BYTES`] in all. The one rule, asked
+/// by [`choose`] (which sends such a product to the direct path) and by [`direct`].
+fn narrow_fits<E>(k: usize, n: usize, lanes: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    let columns = simd::MAX_NARROW_NV * lanes;
+    // Off x86-64 there is no narrow kernel.
+    #[cfg(not(target_arch = "x86_64"))]
+    let columns = {
+        let _ = lanes;
+        0
+    };
+    n <= columns && k * n * size_of::<E>() <= NARROW_B_BYTES
 }
 
 /// One call of [`Tile::narrow`] with `NV` vectors a row; says whether it ran.
@@ -429,12 +432,12 @@ fn narrow<E: NdFloat, K: Tile<E>, const NV: usize, const A_ROWS: bool>(
     kernel: K,
     m: usize,
     (a, lda): (&[E], usize),
-    (b, n): (&[E], usize),
+    (b, k, n): (&[E], usize, usize),
     load: bool,
     c: &mut [E],
     ldc: usize,
 ) -> bool {
-    kernel.narrow::<NV, A_ROWS>(b.len() / n, a, lda, m, b, n, c, ldc, load)
+    kernel.narrow::<NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
 }
 
 /// `x` as one slice with its row and column strides, if its elements are one contiguous

@@ -30,7 +30,7 @@ use std::arch::x86_64::{
     _mm512_unpackhi_ps, _mm512_unpacklo_pd, _mm512_unpacklo_ps,
 };
 
-use super::kernel::RUN;
+use super::kernel::{RUN, row_groups};
 
 /// The most vectors a tile row may span (`NR ≤ MAX_NV · lanes`).
 const MAX_NV: usize = 2;
@@ -315,23 +315,13 @@ macro_rules! direct {
             nr: usize,
             load: bool,
         ) {
-            let mut i = 0;
-            while i + R <= m {
-                $rows::<R, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
-                i += R;
-            }
-            // The last `m mod R` rows four, two and one at a time, as in the portable copy.
-            if R > 4 && i + 4 <= m {
-                $rows::<4, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
-                i += 4;
-            }
-            if R > 2 && i + 2 <= m {
-                $rows::<2, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
-                i += 2;
-            }
-            while i < m {
-                $rows::<1, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load);
-                i += 1;
+            for (i, rows) in row_groups::<R>(m) {
+                match rows {
+                    g if g == R => $rows::<R, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load),
+                    4 => $rows::<4, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load),
+                    2 => $rows::<2, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load),
+                    _ => $rows::<1, NR, LDB, A_ROWS>(k, a, lda, i, b, c, ldc, nr, load),
+                }
             }
         }
 
@@ -486,23 +476,13 @@ macro_rules! narrow {
             ldc: usize,
             load: bool,
         ) {
-            let mut i = 0;
-            while i + R <= m {
-                $rows::<R, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
-                i += R;
-            }
-            // The last `m mod R` rows four, two and one at a time, as in the direct kernel.
-            if R > 4 && i + 4 <= m {
-                $rows::<4, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
-                i += 4;
-            }
-            if R > 2 && i + 2 <= m {
-                $rows::<2, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
-                i += 2;
-            }
-            while i < m {
-                $rows::<1, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load);
-                i += 1;
+            for (i, rows) in row_groups::<R>(m) {
+                match rows {
+                    g if g == R => $rows::<R, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
+                    4 => $rows::<4, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
+                    2 => $rows::<2, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
+                    _ => $rows::<1, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
+                }
             }
         }
 

@@ -330,3 +330,29 @@ fn gemm_into_accumulates() {
     super::gemm_into(2.0, &a, &b, 10.0, &mut c);
     assert_relative_eq!(c, ndarray::array![[44.0], [88.0]]);
 }
+
+/// The kernels' groups of rows cover `0..m` in order, each `R`, 4, 2 or 1 rows, with
+/// whole groups of `R` first (28 rows with `R = 6`: four of 6, then one of 4).
+#[test]
+fn row_groups_cover_every_row_once() {
+    fn check<const R: usize>() {
+        for m in 0..40 {
+            let groups: Vec<_> = super::kernel::row_groups::<R>(m).collect();
+            let mut next = 0;
+            for &(i, rows) in &groups {
+                assert_eq!(i, next, "R = {R}, m = {m}: {groups:?}");
+                assert!(rows == R || (rows < R && [4, 2, 1].contains(&rows)), "{groups:?}");
+                next += rows;
+            }
+            assert_eq!(next, m, "R = {R}, m = {m}: {groups:?}");
+            let whole = groups.iter().take_while(|g| g.1 == R).count();
+            assert_eq!(whole, m / R, "R = {R}, m = {m}: {groups:?}");
+        }
+    }
+    check::<8>();
+    check::<6>();
+    check::<4>();
+    check::<1>();
+    let groups: Vec<_> = super::kernel::row_groups::<6>(28).collect();
+    assert_eq!(groups, [(0, 6), (6, 6), (12, 6), (18, 6), (24, 4)]);
+}
