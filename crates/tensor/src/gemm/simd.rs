@@ -560,8 +560,9 @@ macro_rules! narrow {
     };
 }
 
-/// The most vectors a row of the narrow kernel spans: three, so that with AVX2 four rows of
-/// accumulators (12 registers), a row of B (3) and a broadcast (1) fill the 16 registers.
+/// The most vectors a row of the narrow kernel spans: three, so that with AVX2 three rows of
+/// accumulators (9 registers), a row of B (3), a broadcast and the last vector's mask fit
+/// in the 16 registers.
 pub(super) const MAX_NARROW_NV: usize = 3;
 
 /// The direct and the narrow kernel for one float type on one instruction set, from the

@@ -352,6 +352,7 @@ fn row_groups_cover_every_row_once() {
     check::<8>();
     check::<6>();
     check::<4>();
+    check::<3>();
     check::<1>();
     let groups: Vec<_> = super::kernel::row_groups::<6>(28).collect();
     assert_eq!(groups, [(0, 6), (6, 6), (12, 6), (18, 6), (24, 4)]);
