@@ -2,6 +2,8 @@
 
 use ndarray::{ArrayRef1, ArrayRef2, Axis, NdFloat, Zip};
 
+use crate::vectorized;
+
 /// `z[i, j] += b[j]` for every row `i`: adds one row vector to each row of a matrix.
 ///
 /// This is the `+ 1·bᵀ` of a layer's feed-forward, `Z = A·W + 1·bᵀ`.
@@ -103,17 +105,63 @@ pub fn column_sums_into<F: NdFloat>(sums: &mut ArrayRef1<F>, x: &ArrayRef2<F>) {
     // row-major batch, and the same order of additions for any layout.
     match (sums.as_slice_mut(), x.as_slice()) {
         // Row-major: slice loops (as in `add_row_into`, no layout checks per row).
-        (Some(sums), Some(x)) if !sums.is_empty() => {
-            for row in x.chunks_exact(sums.len()) {
-                sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
+        (Some(sums), Some(x)) if !sums.is_empty() => match sums.len().div_ceil(LANES) {
+            1 => sum_short_columns::<F, LANES>(sums, x),
+            2 => sum_short_columns::<F, { 2 * LANES }>(sums, x),
+            3 => sum_short_columns::<F, { 3 * LANES }>(sums, x),
+            _ => {
+                for row in x.chunks_exact(sums.len()) {
+                    sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
+                }
             }
-        }
+        },
         _ => {
             for row in x.axis_iter(Axis(0)) {
                 Zip::from(&mut *sums).and(&row).for_each(|s, &v| *s += v);
             }
         }
     }
+}
+
+/// `sums[j] = Σ_i x[i·w + j]` over a row-major slice, for rows of `w = sums.len() ≤ SPAN`
+/// values: the running sums held in `SPAN` lanes, in registers.
+///
+/// The row loop kept a short row's sums in memory, a load, an addition and a store per
+/// value and row, each waiting on the last row's store (perf: scalar `addss` through
+/// memory, most of the 5-bit adder's bias gradients). Here every row adds `SPAN` values
+/// read from its start, past `w` the next row's first ones, which reach only lanes that are
+/// never read. The last rows, whose `SPAN` values would run past the slice's end, are added
+/// one value at a time. Each column's sum is still taken in row order, so the bits are the
+/// row loop's.
+fn sum_short_columns<F: NdFloat, const SPAN: usize>(sums: &mut [F], x: &[F]) {
+    let width = sums.len();
+    debug_assert!(0 < width && width <= SPAN);
+    let rows = x.len() / width;
+    let whole_rows = match x.len().checked_sub(SPAN) {
+        Some(rest) => (rest / width + 1).min(rows),
+        None => 0,
+    };
+    let mut running = vectorized::<F, _>(SPAN, || sum_whole_rows::<F, SPAN>(x, width, whole_rows));
+    for row in x[whole_rows * width..rows * width].chunks_exact(width) {
+        for (sum, &v) in running.iter_mut().zip(row) {
+            *sum += v;
+        }
+    }
+    sums.copy_from_slice(&running[..width]);
+}
+
+/// The running sums of [`sum_short_columns`] over its first `rows` rows, `SPAN` values
+/// from each row's start. Returned, not written through a reference, so that they stay in
+/// registers; inlined, so that [`vectorized()`]'s copies compile it in their vectors.
+#[inline(always)]
+fn sum_whole_rows<F: NdFloat, const SPAN: usize>(x: &[F], width: usize, rows: usize) -> [F; SPAN] {
+    let mut running = [F::zero(); SPAN];
+    for i in 0..rows {
+        for (sum, &v) in running.iter_mut().zip(&x[i * width..][..SPAN]) {
+            *sum += v;
+        }
+    }
+    running
 }
 
 #[cfg(test)]
@@ -163,6 +211,29 @@ mod tests {
                 assert_eq!(fast, by_rows, "{rows} rows of {width}");
             }
         }
+    }
+
+    #[test]
+    fn short_columns_give_the_bits_of_the_row_loop() {
+        // Widths of one to three 8-lane blocks and past them, with row counts that leave
+        // none, one or several rows to the one-value-at-a-time loop, in both float types.
+        fn check<F: NdFloat>() {
+            for width in [1, 5, 6, 8, 13, 20, 24, 25] {
+                for rows in [1, 2, 3, 7, 28] {
+                    let x = Array2::from_shape_fn((rows, width), |(i, j)| {
+                        F::from(((i * 31 + j * 17) % 23) as f64 * 0.37 - 3.3).unwrap_or(F::zero())
+                    });
+                    let mut fast = Array1::from_elem(width, F::nan());
+                    column_sums_into(&mut fast, &x);
+                    let by_rows = Array1::from_shape_fn(width, |j| {
+                        x.column(j).iter().fold(F::zero(), |sum, &v| sum + v)
+                    });
+                    assert_eq!(fast, by_rows, "{rows} rows of {width}");
+                }
+            }
+        }
+        check::<f32>();
+        check::<f64>();
     }
 
     #[test]
