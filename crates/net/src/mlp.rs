@@ -347,7 +347,13 @@ impl<F: NdFloat> Mlp<F> {
             matmul_into(&mut a, &a_prev, &layer.w);
             add_row_into(&mut a, &layer.b);
             if let Some(mut z) = z_last {
-                z.assign(&a);
+                // The workspace's buffers are row-major: one copy of a slice, where
+                // ndarray's `assign` took a zip through its layout checks (1% of the
+                // 5-bit adder's step).
+                match (z.as_slice_mut(), a.as_slice()) {
+                    (Some(z), Some(a)) => z.copy_from_slice(a),
+                    _ => z.assign(&a),
+                }
             }
             layer.activation.apply_inplace(&mut a);
         }
