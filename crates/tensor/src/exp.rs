@@ -41,7 +41,6 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     let x = if x > 89.0 { 89.0 } else { x };
     // Adding 1.5·2^23 rounds to an integer (to nearest) and leaves it in the low bits.
     const SHIFT: f32 = 12_582_912.0;
-    const SHIFT_BITS: i32 = 0x4B40_0000;
     // 0.693359375, 9 significant bits: n·LN2_HI is exact for |n| < 2^15.
     const LN2_HI: f32 = f32::from_bits(0x3F31_8000);
     const LN2_LO: f32 = -2.121_944_4e-4; // ln 2 − LN2_HI
@@ -57,10 +56,8 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     let tail = pair(1.0 / 24.0, 1.0 / 120.0) + r2 * pair(1.0 / 720.0, 1.0 / 5040.0);
     let p = pair(1.0, 1.0) + r2 * (pair(1.0 / 2.0, 1.0 / 6.0) + r2 * tail);
     // 2^n = 2^h · 2^(n−h) with h = round(n/2): both halves are normal for |n| ≤ 150.
-    let h = (n * 0.5 + SHIFT) - SHIFT;
-    let int = |v: f32| ((v + SHIFT).to_bits() as i32).wrapping_sub(SHIFT_BITS);
+    let (h, rest) = halves_f32(k, n);
     let pow2 = |e: i32| f32::from_bits((e.wrapping_add(127) as u32) << 23);
-    let (h, rest) = (int(h), int(n - h));
     p * pow2(h) * pow2(rest)
 }
 
@@ -71,7 +68,6 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     let x = if x < -746.0 { -746.0 } else { x };
     let x = if x > 710.0 { 710.0 } else { x };
     const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5·2^52
-    const SHIFT_BITS: i64 = 0x4338_0000_0000_0000;
     // 0.693147180369123816490, 32 significant bits (fdlibm's split).
     const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
@@ -99,11 +95,33 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     for c in C[..13].iter().rev() {
         p = p * r + c;
     }
-    let h = (n * 0.5 + SHIFT) - SHIFT;
-    let int = |v: f64| ((v + SHIFT).to_bits() as i64).wrapping_sub(SHIFT_BITS);
+    let (h, rest) = halves_f64(k, n);
     let pow2 = |e: i64| f64::from_bits((e.wrapping_add(1023) as u64) << 52);
-    let (h, rest) = (int(h), int(n - h));
     p * pow2(h) * pow2(rest)
+}
+
+/// The exponents `(h, n − h)` of `2^n = 2^h · 2^(n−h)`, `h = round(n/2)` (ties to even),
+/// from `k = n + 1.5·2^23` and the integer `n` (`|n| ≤ 151`) as floats.
+///
+/// `k` and `h + 1.5·2^23` lie in [2^23, 2^24), where a float's bits count its integer
+/// value, so both exponents are differences of bits: four operations fewer than taking `h`
+/// back out as a float (`h + 1.5·2^23 − 1.5·2^23`) and converting `h` and `n − h` through
+/// the shift one by one, for the same two integers (a test checks every `n`).
+#[inline(always)]
+fn halves_f32(k: f32, n: f32) -> (i32, i32) {
+    const SHIFT: f32 = 12_582_912.0; // 1.5·2^23
+    let half = n * 0.5 + SHIFT;
+    let h = (half.to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
+    (h, (k.to_bits() as i32).wrapping_sub(half.to_bits() as i32))
+}
+
+/// [`halves_f32`] in `f64`: `k = n + 1.5·2^52`, in [2^52, 2^53).
+#[inline(always)]
+fn halves_f64(k: f64, n: f64) -> (i64, i64) {
+    const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5·2^52
+    let half = n * 0.5 + SHIFT;
+    let h = (half.to_bits() as i64).wrapping_sub(SHIFT.to_bits() as i64);
+    (h, (k.to_bits() as i64).wrapping_sub(half.to_bits() as i64))
 }
 
 /// `σ(z) = 1 / (1 + e^(−z))` for one value, through [`exp_f32`] or [`exp_f64`]: the one
@@ -211,6 +229,23 @@ mod tests {
             }
         }
         assert!(worst.0 <= 2, "{} ulp at x = {}", worst.0, worst.1);
+    }
+
+    #[test]
+    fn halves_by_bits_are_the_halves_through_floats() {
+        // Every n the clamped exponentials reach (and more), against the definition: h is
+        // n/2 rounded to even, and each exponent taken out of a float by the shift.
+        for n in -300..=300 {
+            let (k, n32) = (n as f32 + 12_582_912.0, n as f32);
+            let h = (n32 * 0.5 + 12_582_912.0) - 12_582_912.0;
+            let int = |v: f32| (v + 12_582_912.0) as i64 - 12_582_912;
+            assert_eq!(halves_f32(k, n32), (int(h) as i32, int(n32 - h) as i32), "f32, n = {n}");
+            let shift = 6_755_399_441_055_744.0;
+            let (k, n64) = (n as f64 + shift, n as f64);
+            let h = (n64 * 0.5 + shift) - shift;
+            assert_eq!(halves_f64(k, n64), (h as i64, (n64 - h) as i64), "f64, n = {n}");
+            assert_eq!(h as i64, (n as f64 / 2.0).round_ties_even() as i64, "n = {n}");
+        }
     }
 
     #[test]
