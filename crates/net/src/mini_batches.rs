@@ -104,12 +104,15 @@ const SPAN: usize = 16;
 fn gather_rows<F: Copy>(to: &mut [F], from: &[F], width: usize, rows: &[usize]) {
     for (r, &i) in rows.iter().enumerate() {
         let (t, f) = (r * width, i * width);
-        let to_span = to.get_mut(t..t + SPAN).and_then(|x| <&mut [F; SPAN]>::try_from(x).ok());
-        let from_span = from.get(f..f + SPAN).and_then(|x| <&[F; SPAN]>::try_from(x).ok());
-        match (to_span, from_span) {
-            (Some(to), Some(from)) if width <= SPAN => *to = *from,
-            _ => copy_row(&mut to[t..t + width], &from[f..f + width]),
+        if width <= SPAN {
+            let to_span = to.get_mut(t..t + SPAN).and_then(|x| <&mut [F; SPAN]>::try_from(x).ok());
+            let from_span = from.get(f..f + SPAN).and_then(|x| <&[F; SPAN]>::try_from(x).ok());
+            if let (Some(to), Some(from)) = (to_span, from_span) {
+                *to = *from;
+                continue;
+            }
         }
+        copy_row(&mut to[t..t + width], &from[f..f + width]);
     }
 }
 
