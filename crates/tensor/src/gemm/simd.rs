@@ -476,6 +476,9 @@ macro_rules! narrow {
             ldc: usize,
             load: bool,
         ) {
+            // Once per product, not per group of rows (the groups share `n`).
+            const { assert!(0 < NV && NV <= MAX_NARROW_NV) };
+            assert!((NV - 1) * $lanes < n && n <= NV * $lanes, "the row's width in vectors");
             for (i, rows) in row_groups::<R>(m) {
                 match rows {
                     g if g == R => $rows::<R, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
@@ -502,8 +505,8 @@ macro_rules! narrow {
             load: bool,
         ) {
             const L: usize = $lanes;
-            const { assert!(0 < NV && NV <= MAX_NARROW_NV) };
-            assert!((NV - 1) * L < n && n <= NV * L, "the row's width in vectors");
+            // `$name` checked the width; the masked loads and stores check their lengths.
+            debug_assert!((NV - 1) * L < n && n <= NV * L, "the row's width in vectors");
             // Lanes of the last vector that exist in B's and C's rows: 1 to `L`.
             let last = n - (NV - 1) * L;
             let mut acc = [[$zero(); NV]; R];
