@@ -29,7 +29,11 @@ where
     W: Fn(&mut F, F) + Sync,
 {
     let serial = |a: &mut [F], b: &[F]| {
-        vectorized::<F, _>(a.len(), || a.iter_mut().zip(b).for_each(|(a, &b)| f(a, b)));
+        vectorized::<F, _>(
+            a.len(),
+            #[inline(always)]
+            || a.iter_mut().zip(b).for_each(|(a, &b)| f(a, b)),
+        );
     };
     if spread(a.len()) {
         a.par_chunks_mut(PIECE).zip(b.par_chunks(PIECE)).for_each(|(a, b)| serial(a, b));
@@ -47,7 +51,11 @@ where
     W: Fn(F, F) -> bool + Sync,
 {
     let serial = |a: &[F], b: &[F]| {
-        vectorized::<F, _>(a.len(), || a.iter().zip(b).fold(true, |ok, (&a, &b)| ok & f(a, b)))
+        vectorized::<F, _>(
+            a.len(),
+            #[inline(always)]
+            || a.iter().zip(b).fold(true, |ok, (&a, &b)| ok & f(a, b)),
+        )
     };
     if spread(a.len()) {
         a.par_chunks(PIECE).zip(b.par_chunks(PIECE)).all(|(a, b)| serial(a, b))

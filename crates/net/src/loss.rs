@@ -280,11 +280,15 @@ impl Loss {
     ) {
         match self {
             Loss::MeanSquaredError => {
-                vectorized::<F, _>(delta.len(), || {
-                    for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
-                        *d = squared_error_slope(a, y);
-                    }
-                });
+                vectorized::<F, _>(
+                    delta.len(),
+                    #[inline(always)]
+                    || {
+                        for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
+                            *d = squared_error_slope(a, y);
+                        }
+                    },
+                );
                 output.mul_derivative_slice(delta, a, width);
             }
             Loss::CrossEntropy if width == 0 => {}
@@ -300,11 +304,15 @@ impl Loss {
                 }
             }
             Loss::BinaryCrossEntropy => {
-                vectorized::<F, _>(delta.len(), || {
-                    for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
-                        *d = a - y;
-                    }
-                });
+                vectorized::<F, _>(
+                    delta.len(),
+                    #[inline(always)]
+                    || {
+                        for ((d, &a), &y) in delta.iter_mut().zip(a).zip(y) {
+                            *d = a - y;
+                        }
+                    },
+                );
             }
         }
     }

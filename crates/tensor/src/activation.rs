@@ -302,9 +302,13 @@ impl Activation {
         // the loop in the widest vectors the CPU has.
         #[inline(always)]
         fn each<F: NdFloat>(delta: &mut [F], a: &[F], f: impl Fn(F) -> F) {
-            vectorized::<F, _>(delta.len(), || {
-                delta.iter_mut().zip(a).for_each(|(d, &a)| *d *= f(a));
-            });
+            vectorized::<F, _>(
+                delta.len(),
+                #[inline(always)]
+                || {
+                    delta.iter_mut().zip(a).for_each(|(d, &a)| *d *= f(a));
+                },
+            );
         }
         match self {
             Activation::Identity => {}

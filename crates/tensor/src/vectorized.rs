@@ -14,8 +14,11 @@
 /// Runs `f`, compiled for the widest vectors this CPU has that `len` values of `T` fill:
 /// AVX-512 for 64 bytes or more, AVX2 for 32 or more, else the baseline build.
 ///
-/// `f` should be the loop itself (a closure over slices, calling only `#[inline]` code):
-/// what it calls without inlining is compiled for the baseline, as it would be anyway. The
+/// `f` should be the loop itself (a closure over slices, calling only `#[inline]` code),
+/// marked `#[inline(always)]`: what is not inlined into the copies is compiled for the
+/// baseline, as it would be anyway. Without the mark LLVM leaves a closure whose loop is
+/// larger than a line or two out of line, called from each copy and compiled for SSE2 (the
+/// bias add and the bias gradient's column sums were, in the 5-bit adder's step). The
 /// CPU's features are detected once and cached by the standard library, so a call costs a
 /// load and a branch or two. On other architectures `f` runs as it is.
 ///
@@ -24,7 +27,7 @@
 ///
 /// let (x, mut y) = (vec![1.5_f32; 100], vec![2.0_f32; 100]);
 /// // y ← y + 3·x, in AVX-512 or AVX2 vectors where the CPU has them.
-/// vectorized::<f32, _>(y.len(), || {
+/// vectorized::<f32, _>(y.len(), #[inline(always)] || {
 ///     y.iter_mut().zip(&x).for_each(|(y, &x)| *y += 3.0 * x);
 /// });
 /// assert!(y.iter().all(|&y| y == 6.5));
