@@ -42,7 +42,7 @@ use crate::vectorized;
 /// caller clamps.
 #[inline(always)]
 fn exp_f32(x: f32) -> f32 {
-    debug_assert!(!(x < -86.0 || x > 89.0), "e^x for x = {x}, out of [−86, 89]");
+    debug_assert!(x.is_nan() || (-86.0..=89.0).contains(&x), "e^x for x = {x}, out of [−86, 89]");
     let (k, r) = reduce_f32(x);
     // 2·e^r by the doubled polynomial, times 2^(n−1): n − 1 from −125 to 127.
     taylor_f32::<2>(r) * pow2_f32(exponent_f32(k) - 1)
@@ -93,7 +93,7 @@ fn pow2_f32(e: i32) -> f32 {
 /// [`exp_f32`] in `f64`, for `−700 ≤ x ≤ 710` (`n − 1` from −1011 to 1023).
 #[inline(always)]
 fn exp_f64(x: f64) -> f64 {
-    debug_assert!(!(x < -700.0 || x > 710.0), "e^x for x = {x}, out of [−700, 710]");
+    debug_assert!(x.is_nan() || (-700.0..=710.0).contains(&x), "e^x for x = {x}");
     let (k, r) = reduce_f64(x);
     taylor_f64::<2>(r) * pow2_f64(exponent_f64(k) - 1)
 }
@@ -316,7 +316,7 @@ mod tests {
             i += 1;
         }
         for i in 0..1000 {
-            let z = -700.0 + 740.0 * (i as f64 + 0.318) / 1e3;
+            let z = -700.0 + 740.0 * (i as f64 + 0.25) / 1e3;
             assert!(ulps64(sigmoid_f64(z), 1.0 / (1.0 + (-z).exp())) <= 2, "f64 σ({z})");
         }
         // Past the clamps: 1 where 1 + e^−z rounds to 1, 0 where e^−z overflows.
