@@ -362,7 +362,11 @@ const SUM_LANES: usize = 8;
 /// arithmetic in any of them, so the bits do not depend on the CPU.
 fn squared_error_sum<F: NdFloat>(a: &[F], y: &[F]) -> F {
     debug_assert_eq!(a.len(), y.len());
-    vectorized::<F, _>(a.len(), #[inline(always)] || squared_error_lanes(a, y))
+    vectorized::<F, _>(
+        a.len(),
+        #[inline(always)]
+        || squared_error_lanes(a, y),
+    )
 }
 
 /// [`squared_error_sum`]'s loop, inlined into [`vectorized()`]'s copies.

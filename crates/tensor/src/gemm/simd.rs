@@ -73,7 +73,7 @@ load_store!("avx512f", f64, __m512d, 8, load_f64x8, store_f64x8, _mm512_loadu_pd
 load_store!("avx", f32, __m256, 8, load_f32x8, store_f32x8, _mm256_loadu_ps, _mm256_storeu_ps);
 load_store!("avx", f64, __m256d, 4, load_f64x4, store_f64x4, _mm256_loadu_pd, _mm256_storeu_pd);
 
-/// Defines a load and a store of the first `x.len() < lanes` values of a vector (the right
+/// Defines a load and a store of the first `x.len() ≤ lanes` values of a vector (the right
 /// edge of C), with AVX-512 mask registers.
 macro_rules! part_avx512 {
     ($e:ty, $v:ty, $lanes:literal, $mask:ty, $load:ident, $store:ident,
@@ -82,7 +82,7 @@ macro_rules! part_avx512 {
         #[inline]
         #[target_feature(enable = "avx512f")]
         fn $load(x: &[$e]) -> $v {
-            assert!(x.len() < $lanes, "part of a vector");
+            assert!(x.len() <= $lanes, "part of a vector");
             let mask = ((1_u32 << x.len()) - 1) as $mask;
             // SAFETY: the mask selects the first `x.len()` lanes, which `x` holds; AVX-512
             // masked loads do not touch the memory of masked-off lanes.
@@ -93,7 +93,7 @@ macro_rules! part_avx512 {
         #[inline]
         #[target_feature(enable = "avx512f")]
         fn $store(v: $v, x: &mut [$e]) {
-            assert!(x.len() < $lanes, "part of a vector");
+            assert!(x.len() <= $lanes, "part of a vector");
             let mask = ((1_u32 << x.len()) - 1) as $mask;
             // SAFETY: the mask selects the first `x.len()` lanes, which `x` holds uniquely;
             // AVX-512 masked stores do not touch the memory of masked-off lanes.
@@ -137,7 +137,7 @@ fn mask_f64x4(len: usize) -> __m256i {
     _mm256_cmpgt_epi64(_mm256_set1_epi64x(len as i64), _mm256_setr_epi64x(0, 1, 2, 3))
 }
 
-/// Defines a load and a store of the first `x.len() < lanes` values of a vector, with AVX2
+/// Defines a load and a store of the first `x.len() ≤ lanes` values of a vector, with AVX2
 /// masked moves.
 macro_rules! part_avx2 {
     ($e:ty, $v:ty, $lanes:literal, $mask:ident, $load:ident, $store:ident,
@@ -146,7 +146,7 @@ macro_rules! part_avx2 {
         #[inline]
         #[target_feature(enable = "avx2")]
         fn $load(x: &[$e]) -> $v {
-            assert!(x.len() < $lanes, "part of a vector");
+            assert!(x.len() <= $lanes, "part of a vector");
             // SAFETY: the mask selects the first `x.len()` lanes, which `x` holds; masked
             // AVX loads do not touch the memory of masked-off lanes.
             unsafe { $maskload(x.as_ptr(), $mask(x.len())) }
@@ -156,7 +156,7 @@ macro_rules! part_avx2 {
         #[inline]
         #[target_feature(enable = "avx2")]
         fn $store(v: $v, x: &mut [$e]) {
-            assert!(x.len() < $lanes, "part of a vector");
+            assert!(x.len() <= $lanes, "part of a vector");
             // SAFETY: the mask selects the first `x.len()` lanes, which `x` holds uniquely;
             // masked AVX stores do not touch the memory of masked-off lanes.
             unsafe { $maskstore(x.as_mut_ptr(), $mask(x.len()), v) }
@@ -479,6 +479,11 @@ macro_rules! narrow {
             // Once per product, not per group of rows (the groups share `n`).
             const { assert!(0 < NV && NV <= MAX_NARROW_NV) };
             assert!((NV - 1) * $lanes < n && n <= NV * $lanes, "the row's width in vectors");
+            // The groups' reads and writes are not bounds-checked one by one: this is.
+            assert!(
+                narrow_extents_fit(A_ROWS, m, k, (a.len(), lda), b.len(), n, (c.len(), ldc)),
+                "the narrow kernel's operands are shorter than {m} × {k} times {k} × {n}"
+            );
             for (i, rows) in row_groups::<R>(m) {
                 match rows {
                     g if g == R => $rows::<R, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
@@ -507,12 +512,20 @@ macro_rules! narrow {
             const L: usize = $lanes;
             // `$name` checked the width; the masked loads and stores check their lengths.
             debug_assert!((NV - 1) * L < n && n <= NV * L, "the row's width in vectors");
+            debug_assert!(narrow_extents_fit(
+                A_ROWS, i0 + R, k, (a.len(), lda), b.len(), n, (c.len(), ldc)
+            ));
+            // SAFETY (each `get_unchecked` below): `$name` asserted that A, B and C hold all
+            // of the product's rows and steps (`narrow_extents_fit`), and this group's rows,
+            // i0 … i0+R−1, are some of them. Checked one by one, the slices were about a
+            // third of the instructions around a group's loop (callgrind, the 5-bit adder).
+            let c_row = |r: usize| (i0 + r) * ldc..;
             // Lanes of the last vector that exist in B's and C's rows: 1 to `L`.
             let last = n - (NV - 1) * L;
             let mut acc = [[$zero(); NV]; R];
             if load {
                 for (r, acc) in acc.iter_mut().enumerate() {
-                    let row = &c[(i0 + r) * ldc..][..n];
+                    let row = unsafe { c.get_unchecked(c_row(r)).get_unchecked(..n) };
                     for v in 0..NV - 1 {
                         acc[v] = $load(row[v * L..][..L].try_into().expect("one vector"));
                     }
@@ -527,19 +540,28 @@ macro_rules! narrow {
             let mut rows: [&[$e]; R] = [&[]; R];
             if A_ROWS {
                 for (r, row) in rows.iter_mut().enumerate() {
-                    *row = &a[(i0 + r) * lda..][..k];
+                    *row = unsafe { a.get_unchecked((i0 + r) * lda..).get_unchecked(..k) };
                 }
             }
-            // `p` from a range of `k`, so that `rows[r][p]` needs no bounds check.
-            for (p, bp) in (0..k).zip(b.chunks_exact(n)) {
+            // `p` below `k`, the length of `rows[r]`: `rows[r][p]` needs no check. Each slice
+            // is cut to its length last, so that LLVM sees the length (`n` here), takes the
+            // row's last-vector test out of the loop, and does not test it at every step.
+            let mut b_rest = b;
+            for p in 0..k {
+                let (bp, rest) = unsafe { b_rest.split_at_unchecked(n) };
+                b_rest = rest;
                 let mut bv = [$zero(); NV];
                 for v in 0..NV - 1 {
                     bv[v] = $load(bp[v * L..][..L].try_into().expect("one vector"));
                 }
-                let tail = &bp[(NV - 1) * L..];
-                bv[NV - 1] =
-                    if last == L { $load(tail.try_into().expect("one vector")) } else { $load_part(tail) };
-                let ap = if A_ROWS { &[][..] } else { &a[p * lda + i0..][..R] };
+                // Masked even when whole (`last == L`, the mask all ones): a test of `last` at
+                // every step, which LLVM did not always take out of the loop, costs more.
+                bv[NV - 1] = $load_part(&bp[(NV - 1) * L..]);
+                let ap = if A_ROWS {
+                    &[][..]
+                } else {
+                    unsafe { a.get_unchecked(p * lda + i0..).get_unchecked(..R) }
+                };
                 for r in 0..R {
                     let x = $splat(if A_ROWS { rows[r][p] } else { ap[r] });
                     for v in 0..NV {
@@ -548,7 +570,7 @@ macro_rules! narrow {
                 }
             }
             for (r, acc) in acc.iter().enumerate() {
-                let row = &mut c[(i0 + r) * ldc..][..n];
+                let row = unsafe { c.get_unchecked_mut(c_row(r)).get_unchecked_mut(..n) };
                 for v in 0..NV - 1 {
                     $store(acc[v], (&mut row[v * L..][..L]).try_into().expect("one vector"));
                 }
@@ -561,6 +583,30 @@ macro_rules! narrow {
             }
         }
     };
+}
+
+/// Whether A, B and C hold every value the narrow kernel touches in a product of `m` rows
+/// and `k` steps: A's `m` rows of `k` (row-major, `A_ROWS`) or `k` rows of `m` (column-major),
+/// `lda` apart; B's `k` rows of `n`, packed; C's `m` rows of `n`, `ldc` apart. Overflow of
+/// the arithmetic counts as not fitting.
+pub(super) fn narrow_extents_fit(
+    a_rows: bool,
+    m: usize,
+    k: usize,
+    (a_len, lda): (usize, usize),
+    b_len: usize,
+    n: usize,
+    (c_len, ldc): (usize, usize),
+) -> bool {
+    // The last of `rows` rows of `width` values, `stride` apart, ends at (rows−1)·stride + width.
+    let end = |rows: usize, width: usize, stride: usize| match rows {
+        0 => Some(0),
+        _ => (rows - 1).checked_mul(stride)?.checked_add(width),
+    };
+    let (a_outer, a_inner) = if a_rows { (m, k) } else { (k, m) };
+    let a_fits = m == 0 || k == 0 || end(a_outer, a_inner, lda).is_some_and(|e| e <= a_len);
+    let b_fits = k.checked_mul(n).is_some_and(|e| e <= b_len);
+    a_fits && b_fits && end(m, n, ldc).is_some_and(|e| e <= c_len)
 }
 
 /// The most vectors a row of the narrow kernel spans: three, so that with AVX2 three rows of
