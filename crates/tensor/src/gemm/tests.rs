@@ -357,3 +357,24 @@ fn row_groups_cover_every_row_once() {
     let groups: Vec<_> = super::kernel::row_groups::<6>(28).collect();
     assert_eq!(groups, [(0, 6), (6, 6), (12, 6), (18, 6), (24, 4)]);
 }
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn narrow_extents_fit_exactly_and_no_further() {
+    use super::simd::narrow_extents_fit;
+    // A 5 × 3 product with n = 4: row-major A (5 rows of 3, 7 apart) ends at 4·7 + 3 = 31,
+    // column-major A (3 rows of 5, 6 apart) at 2·6 + 5 = 17; B is 3 × 4 = 12 values; C (5
+    // rows of 4, 9 apart) ends at 4·9 + 4 = 40. One value fewer anywhere does not fit.
+    assert!(narrow_extents_fit(true, 5, 3, (31, 7), 12, 4, (40, 9)));
+    assert!(!narrow_extents_fit(true, 5, 3, (30, 7), 12, 4, (40, 9)));
+    assert!(narrow_extents_fit(false, 5, 3, (17, 6), 12, 4, (40, 9)));
+    assert!(!narrow_extents_fit(false, 5, 3, (16, 6), 12, 4, (40, 9)));
+    assert!(!narrow_extents_fit(true, 5, 3, (31, 7), 11, 4, (40, 9)));
+    assert!(!narrow_extents_fit(true, 5, 3, (31, 7), 12, 4, (39, 9)));
+    // No rows or no steps read nothing of A; no rows write nothing of C.
+    assert!(narrow_extents_fit(true, 0, 3, (0, 7), 12, 4, (0, 9)));
+    assert!(narrow_extents_fit(false, 5, 0, (0, 6), 0, 4, (40, 9)));
+    // Arithmetic that overflows does not fit.
+    assert!(!narrow_extents_fit(true, usize::MAX, 3, (usize::MAX, 7), 12, 4, (40, 9)));
+    assert!(!narrow_extents_fit(true, 5, usize::MAX, (31, 7), usize::MAX, 4, (40, 9)));
+}
