@@ -285,7 +285,7 @@ mod x86 {
     /// `Tile<$e>` for a proof type, calling the intrinsics kernel `$kernel`.
     macro_rules! tile_impl {
         ($proof:ident, $e:ty, $kernel:ident, $direct:ident, $interleave:ident,
-         $narrow:ident, $r:literal, $r3:literal) => {
+         $narrow:ident, $r:literal, $r3:literal, ($r1_rows:literal, $r1_cols:literal)) => {
             impl Tile<$e> for $proof {
                 #[inline(always)]
                 fn tile<
@@ -355,6 +355,10 @@ mod x86 {
                     unsafe {
                         if NV == simd::MAX_NARROW_NV {
                             simd::$narrow::<$r3, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                        } else if NV == 1 && A_ROWS {
+                            simd::$narrow::<$r1_rows, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                        } else if NV == 1 {
+                            simd::$narrow::<$r1_cols, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
                         } else {
                             simd::$narrow::<$r, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
                         }
@@ -370,6 +374,10 @@ mod x86 {
     // fit the accumulators, a row of B and the broadcast in 16 registers exactly, but the
     // mask of the row's last vector made 17: one accumulator went to the stack and back on
     // every step. With 3 rows the 5-bit adder's step ran 7% faster (docs/performance.md).
+    // Rows of one vector take more rows at a time with AVX2, so that a small batch is
+    // fewer groups, each a chain of k dependent FMAs per accumulator: 7 rows of a row-major
+    // A (its row pointers in general registers; 28 rows are 4 groups, not 6 + 6 + 6 + 6 + 4),
+    // 10 of a column-major one (one contiguous run a step; 20 rows are 2 groups, not 4).
     tile_impl!(
         Avx512,
         f32,
@@ -378,7 +386,8 @@ mod x86 {
         interleave_avx512_f32,
         narrow_avx512_f32,
         8,
-        8
+        8,
+        (8, 8)
     );
     tile_impl!(
         Avx512,
@@ -388,7 +397,8 @@ mod x86 {
         interleave_avx512_f64,
         narrow_avx512_f64,
         8,
-        8
+        8,
+        (8, 8)
     );
     tile_impl!(
         Avx2,
@@ -398,7 +408,8 @@ mod x86 {
         interleave_avx2_f32,
         narrow_avx2_f32,
         6,
-        3
+        3,
+        (7, 10)
     );
     tile_impl!(
         Avx2,
@@ -408,7 +419,8 @@ mod x86 {
         interleave_avx2_f64,
         narrow_avx2_f64,
         6,
-        3
+        3,
+        (7, 10)
     );
 
     /// For one instruction set: the `#[target_feature]` copies of the blocked and tiny
