@@ -265,8 +265,8 @@ impl<F: NdFloat> Mlp<F> {
 
     pub(crate) fn descend_unchecked(&mut self, gradient: &crate::Gradient<F>, rate: F) {
         for (layer, g) in self.layers.iter_mut().zip(gradient.layers()) {
-            layer.w.scaled_add(-rate, &g.w);
-            layer.b.scaled_add(-rate, &g.b);
+            descend_array(&mut layer.w, &g.w, rate);
+            descend_array(&mut layer.b, &g.b, rate);
         }
     }
 
@@ -294,28 +294,13 @@ impl<F: NdFloat> Mlp<F> {
                 _ => Zip::from(p).and(g).fold(true, |ok, &p, &g| ok & f(p, g)),
             }
         }
-        fn step<F: NdFloat, D: ndarray::Dimension>(
-            p: &mut ndarray::Array<F, D>,
-            g: &ndarray::Array<F, D>,
-            rate: F,
-        ) {
-            if let (Some(ps), Some(gs)) = (p.as_slice_mut(), g.as_slice()) {
-                // θ + (−rate)·g, as `scaled_add` computes it: the same bits either way.
-                crate::elementwise::zip_mut(ps, gs, |p, g| *p += -rate * g);
-            } else {
-                p.scaled_add(-rate, g);
-            }
-        }
         let stays_finite = self
             .layers
             .iter()
             .zip(gradient.layers())
             .all(|(layer, g)| fold(&layer.w, &g.w, finite) & fold(&layer.b, &g.b, finite));
         if stays_finite {
-            for (layer, g) in self.layers.iter_mut().zip(gradient.layers()) {
-                step(&mut layer.w, &g.w, rate);
-                step(&mut layer.b, &g.b, rate);
-            }
+            self.descend_unchecked(gradient, rate);
         }
         stays_finite
     }
@@ -378,6 +363,21 @@ impl<F: NdFloat> Mlp<F> {
         }
         let a = workspace.activations(self.layers.len() - 1, n);
         loss.sum_with_logits(&workspace.logits(n), &a, y) / crate::check::cast(n as f64)
+    }
+}
+
+/// `p ← p − rate·g` over one array: a vectorised slice loop where both are row-major
+/// (always, for the engine's buffers), else ndarray's `scaled_add`; the same bits either
+/// way (`p + (−rate)·g`). `scaled_add` was SSE2 and ran through a `Zip`.
+fn descend_array<F: NdFloat, D: ndarray::Dimension>(
+    p: &mut ndarray::Array<F, D>,
+    g: &ndarray::Array<F, D>,
+    rate: F,
+) {
+    if let (Some(ps), Some(gs)) = (p.as_slice_mut(), g.as_slice()) {
+        crate::elementwise::zip_mut(ps, gs, |p, g| *p += -rate * g);
+    } else {
+        p.scaled_add(-rate, g);
     }
 }
 
