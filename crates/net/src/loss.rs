@@ -135,7 +135,7 @@ impl Loss {
         let ln = |v: F| v.max(tiny).ln();
         let mut sum = F::zero();
         match self {
-            Loss::MeanSquaredError => sum = squared_error_sum(&row_major(a), &row_major(y)),
+            Loss::MeanSquaredError => sum = squared_error_sum(a, y),
             Loss::CrossEntropy => Zip::from(a).and(y).for_each(|&a, &y| sum -= y * ln(a)),
             Loss::BinaryCrossEntropy => Zip::from(a)
                 .and(y)
@@ -249,7 +249,9 @@ impl Loss {
             return F::zero(); // no outputs, no loss (and no rows to cut)
         }
         match self {
-            Loss::MeanSquaredError => squared_error_sum(a, y),
+            Loss::MeanSquaredError => {
+                a.iter().zip(y).fold(F::zero(), |sum, (&a, &y)| sum + squared_error(a, y))
+            }
             Loss::CrossEntropy => {
                 let mut sum = F::zero();
                 for (z, y) in z.chunks_exact(width).zip(y.chunks_exact(width)) {
@@ -349,42 +351,11 @@ fn row_major<F: Copy>(a: &ArrayRef2<F>) -> Cow<'_, [F]> {
     }
 }
 
-/// The partial sums [`squared_error_sum`] keeps.
-const SUM_LANES: usize = 8;
-
-/// `Σ_i (a_i − y_i)²` over two slices of one length, in [`SUM_LANES`] partial sums: entry
-/// `i` goes to sum `i mod 8`, each sum in order, and the eight are added pairwise at the
-/// end, `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
-///
-/// One running sum was a chain of dependent additions, one per entry: 168 of them in the
-/// 5-bit adder's step, 5% of its time (perf), waiting on the adder's latency. Eight chains
-/// fill one AVX2 vector of `f32` (two of `f64`, four SSE2 vectors) and are the same
-/// arithmetic in any of them, so the bits do not depend on the CPU.
-fn squared_error_sum<F: NdFloat>(a: &[F], y: &[F]) -> F {
-    debug_assert_eq!(a.len(), y.len());
-    vectorized::<F, _>(
-        a.len(),
-        #[inline(always)]
-        || squared_error_lanes(a, y),
-    )
-}
-
-/// [`squared_error_sum`]'s loop, inlined into [`vectorized()`]'s copies.
-#[inline(always)]
-fn squared_error_lanes<F: NdFloat>(a: &[F], y: &[F]) -> F {
-    let mut sums = [F::zero(); SUM_LANES];
-    let (a_blocks, y_blocks) = (a.chunks_exact(SUM_LANES), y.chunks_exact(SUM_LANES));
-    let (a_rest, y_rest) = (a_blocks.remainder(), y_blocks.remainder());
-    for (a, y) in a_blocks.zip(y_blocks) {
-        for ((sum, &a), &y) in sums.iter_mut().zip(a).zip(y) {
-            *sum += squared_error(a, y);
-        }
-    }
-    for ((sum, &a), &y) in sums.iter_mut().zip(a_rest).zip(y_rest) {
-        *sum += squared_error(a, y);
-    }
-    let [s0, s1, s2, s3, s4, s5, s6, s7] = sums;
-    ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+/// `Σ (a − y)²` over every entry.
+fn squared_error_sum<F: NdFloat>(a: &ArrayRef2<F>, y: &ArrayRef2<F>) -> F {
+    let mut sum = F::zero();
+    Zip::from(a).and(y).for_each(|&a, &y| sum += (a - y) * (a - y));
+    sum
 }
 
 impl fmt::Display for Loss {
@@ -449,34 +420,6 @@ mod tests {
             loss.output_delta_into(&mut delta_cm, &a_cm, &y_cm, output).unwrap();
             assert_eq!(delta, delta_cm, "{loss}");
             assert_ne!(delta, Array2::<f64>::zeros(z.dim()), "{loss}");
-        }
-    }
-
-    #[test]
-    fn squared_error_sums_in_eight_lanes_whatever_the_layout() {
-        // Every length from 0 to 40 (whole blocks of 8 and every remainder), against the
-        // definition written out: entry i into sum i mod 8, the eight added pairwise. The
-        // public sum of column-major matrices (copied into row-major order first) agrees.
-        for len in 0..=40 {
-            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.77).sin()).collect();
-            let y: Vec<f32> = (0..len).map(|i| (i as f32 * 0.31).cos() * 0.5).collect();
-            let mut lanes = [0.0_f32; 8];
-            for (i, (&a, &y)) in a.iter().zip(&y).enumerate() {
-                lanes[i % 8] += (a - y) * (a - y);
-            }
-            let expected = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
-                + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-            assert_eq!(squared_error_sum(&a, &y).to_bits(), expected.to_bits(), "length {len}");
-            if len % 4 == 0 {
-                let column_major = |v: &[f32]| {
-                    let rows = Array2::from_shape_vec((len / 4, 4), v.to_vec()).unwrap();
-                    let mut copy = Array2::zeros((len / 4, 4).f());
-                    copy.assign(&rows);
-                    copy
-                };
-                let sum = Loss::MeanSquaredError.sum(&column_major(&a), &column_major(&y));
-                assert_eq!(sum.to_bits(), expected.to_bits(), "length {len}, column-major");
-            }
         }
     }
 
