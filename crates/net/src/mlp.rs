@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayRef2, ArrayView2, NdFloat, Zip};
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::uniform::SampleUniform;
-use nn_tensor::{Activation, add_row_into, matmul_into};
+use nn_tensor::{Activation, matmul_bias_into};
 
 use crate::{Architecture, Dataset, Init, Layer, LayerMut, Loss, NetError, Workspace};
 
@@ -329,8 +329,7 @@ impl<F: NdFloat> Mlp<F> {
             // for the cross-entropies' logarithms.
             let (a_prev, mut a, z_last) = workspace.layer_mut(l, n);
             let a_prev = a_prev.unwrap_or_else(|| x.view());
-            matmul_into(&mut a, &a_prev, &layer.w);
-            add_row_into(&mut a, &layer.b);
+            matmul_bias_into(&mut a, &a_prev, &layer.w, &layer.b);
             if let Some(mut z) = z_last {
                 // The workspace's buffers are row-major: one copy of a slice, where
                 // ndarray's `assign` took a zip through its layout checks (1% of the

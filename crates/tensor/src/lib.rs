@@ -56,7 +56,7 @@ pub use activation::{Activation, LEAKY_RELU_SLOPE, ParseActivationError};
 pub use bias::{add_row_into, column_sums_into};
 pub use gemm::gemm_into;
 pub use init::{fill_uniform, uniform};
-pub use matmul::{matmul, matmul_a_bt_into, matmul_at_b_into, matmul_into};
+pub use matmul::{matmul, matmul_a_bt_into, matmul_at_b_into, matmul_bias_into, matmul_into};
 pub use vectorized::vectorized;
 
 /// The float types the kernels work on: ndarray's own bound, met by `f32` and `f64`.

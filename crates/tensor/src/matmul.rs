@@ -6,9 +6,9 @@
 //! packing buffers per thread, so that a warm call allocates nothing. A transposed operand
 //! is a `.t()` view: it is read in place, so no transpose is ever copied by the caller.
 
-use ndarray::{Array2, ArrayRef2, NdFloat};
+use ndarray::{Array2, ArrayRef1, ArrayRef2, NdFloat};
 
-use crate::gemm::{Isa, Path, product};
+use crate::gemm::{Isa, Path, product, product_plus_row};
 
 /// `c = a · b`.
 ///
@@ -23,6 +23,54 @@ use crate::gemm::{Isa, Path, product};
 pub fn matmul_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
     assert_product_shapes(c.dim(), a.dim(), b.dim(), "a · b");
     product(Path::Auto, Isa::detect(), F::one(), a.view(), b.view(), F::zero(), c);
+}
+
+/// `c = a · b + 1·biasᵀ`: the product with `bias` added to every row, a layer's
+/// feed-forward `Z = A·W + 1·bᵀ`.
+///
+/// The bits are those of [`matmul_into`] followed by [`add_row_into`](crate::add_row_into)
+/// (each value its product's sum, then its `bias[j]` added once), but a small product adds
+/// the bias as it stores each row, in one pass over `c` instead of two.
+///
+/// # Shapes
+/// `a` is `m × k`, `b` is `k × n`, `c` is `m × n`, `bias` has length `n`.
+///
+/// # Panics
+/// If the shapes disagree; the message names them.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::array;
+/// use nn_tensor::matmul_bias_into;
+///
+/// let (a, w, b) = (array![[1.0_f32, 2.0], [3.0, 4.0]], array![[1.0_f32], [0.5]], array![10.0_f32]);
+/// let mut z = array![[0.0_f32], [0.0]];
+/// matmul_bias_into(&mut z, &a, &w, &b);
+/// assert_eq!(z, array![[12.0], [15.0]]); // [1 + 1, 3 + 2] + 10
+/// ```
+#[track_caller]
+pub fn matmul_bias_into<F: NdFloat>(
+    c: &mut ArrayRef2<F>,
+    a: &ArrayRef2<F>,
+    b: &ArrayRef2<F>,
+    bias: &ArrayRef1<F>,
+) {
+    assert_product_shapes(c.dim(), a.dim(), b.dim(), "a · b");
+    assert_eq!(
+        bias.len(),
+        c.ncols(),
+        "matmul_bias_into: the product has {} columns but the bias has {} entries",
+        c.ncols(),
+        bias.len()
+    );
+    match bias.as_slice() {
+        Some(bias) => product_plus_row(Isa::detect(), a.view(), b.view(), bias, c),
+        None => {
+            product(Path::Auto, Isa::detect(), F::one(), a.view(), b.view(), F::zero(), c);
+            crate::add_row_into(c, bias);
+        }
+    }
 }
 
 /// `c = aᵀ · b`, reading `a` through a transposed view.

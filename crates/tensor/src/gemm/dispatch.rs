@@ -98,7 +98,8 @@ pub(crate) trait Element: NdFloat {
     );
 
     /// The direct path ([`super::direct`]) with the kernel for `isa`; `a` is A's data, its
-    /// leading dimension, and whether it is row-major.
+    /// leading dimension, and whether it is row-major; `bias`, if given, is added to each
+    /// row of C after the product.
     #[allow(clippy::too_many_arguments)]
     fn direct(
         isa: Isa,
@@ -109,6 +110,7 @@ pub(crate) trait Element: NdFloat {
         c: &mut [Self],
         ldc: usize,
         buf: &mut Vec<Self>,
+        bias: Option<&[Self]>,
     );
 
     /// The tiny product ([`kernel::tiny`]) for `isa`.
@@ -170,9 +172,10 @@ pub(super) trait Tile<E>: Copy {
     );
 
     /// The narrow kernel (`simd`'s `narrow_*`): all `m` rows of C (`n ≤ NV · lanes`
-    /// columns) from B read where it lies, row-major and `n` values a row, in one pass.
-    /// Says `false`, having done nothing, where the instruction set has no such kernel (the
-    /// portable copy): the caller packs B and runs [`Tile::direct`].
+    /// columns) from B read where it lies, row-major and `n` values a row, in one pass,
+    /// with `bias` (`n` values) added to each row as it is stored, if given. Says `false`,
+    /// having done nothing, where the instruction set has no such kernel (the portable
+    /// copy): the caller packs B and runs [`Tile::direct`].
     #[allow(clippy::too_many_arguments)]
     fn narrow<const NV: usize, const A_ROWS: bool>(
         self,
@@ -185,6 +188,7 @@ pub(super) trait Tile<E>: Copy {
         _c: &mut [E],
         _ldc: usize,
         _load: bool,
+        _bias: Option<&[E]>,
     ) -> bool {
         false
     }
@@ -347,6 +351,7 @@ mod x86 {
                     c: &mut [$e],
                     ldc: usize,
                     load: bool,
+                    bias: Option<&[$e]>,
                 ) -> bool {
                     // `$r` rows at a time, `$r3` with the widest rows: the accumulators, a
                     // row of B and a broadcast within the registers.
@@ -354,13 +359,13 @@ mod x86 {
                     // kernel was compiled for.
                     unsafe {
                         if NV == simd::MAX_NARROW_NV {
-                            simd::$narrow::<$r3, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                            simd::$narrow::<$r3, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load, bias)
                         } else if NV == 1 && A_ROWS {
-                            simd::$narrow::<$r1_rows, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                            simd::$narrow::<$r1_rows, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load, bias)
                         } else if NV == 1 {
-                            simd::$narrow::<$r1_cols, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                            simd::$narrow::<$r1_cols, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load, bias)
                         } else {
-                            simd::$narrow::<$r, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load)
+                            simd::$narrow::<$r, NV, A_ROWS>(k, a, lda, m, b, n, c, ldc, load, bias)
                         }
                     }
                     true
@@ -602,24 +607,25 @@ macro_rules! element {
                 c: &mut [Self],
                 ldc: usize,
                 buf: &mut Vec<Self>,
+                bias: Option<&[Self]>,
             ) {
                 use super::direct as run;
                 #[cfg(target_arch = "x86_64")]
                 match isa {
                     Isa::Avx512 => {
                         if let Some(x) = x86::Avx512::new() {
-                            return run::<Self, _, $($d512),*>(x, m, a, b, load, c, ldc, buf);
+                            return run::<Self, _, $($d512),*>(x, m, a, b, load, c, ldc, buf, bias);
                         }
                     }
                     Isa::Avx2 => {
                         if let Some(x) = x86::Avx2::new() {
-                            return run::<Self, _, $($d2),*>(x, m, a, b, load, c, ldc, buf);
+                            return run::<Self, _, $($d2),*>(x, m, a, b, load, c, ldc, buf, bias);
                         }
                     }
                     Isa::Portable => {}
                 }
                 let _ = isa;
-                run::<Self, _, $($dp),*>(Portable, m, a, b, load, c, ldc, buf);
+                run::<Self, _, $($dp),*>(Portable, m, a, b, load, c, ldc, buf, bias);
             }
 
             #[inline]

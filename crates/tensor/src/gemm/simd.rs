@@ -16,18 +16,18 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m256, __m256d, __m256i, __m512, __m512d, _mm256_castpd_ps, _mm256_castps_pd,
-    _mm256_cmpgt_epi32, _mm256_cmpgt_epi64, _mm256_fmadd_pd, _mm256_fmadd_ps, _mm256_loadu_pd,
-    _mm256_loadu_ps, _mm256_maskload_pd, _mm256_maskload_ps, _mm256_maskstore_pd,
+    __m256, __m256d, __m256i, __m512, __m512d, _mm256_add_pd, _mm256_add_ps, _mm256_castpd_ps,
+    _mm256_castps_pd, _mm256_cmpgt_epi32, _mm256_cmpgt_epi64, _mm256_fmadd_pd, _mm256_fmadd_ps,
+    _mm256_loadu_pd, _mm256_loadu_ps, _mm256_maskload_pd, _mm256_maskload_ps, _mm256_maskstore_pd,
     _mm256_maskstore_ps, _mm256_permute2f128_pd, _mm256_permute2f128_ps, _mm256_set1_epi32,
     _mm256_set1_epi64x, _mm256_set1_pd, _mm256_set1_ps, _mm256_setr_epi32, _mm256_setr_epi64x,
     _mm256_setzero_pd, _mm256_setzero_ps, _mm256_storeu_pd, _mm256_storeu_ps, _mm256_unpackhi_pd,
-    _mm256_unpackhi_ps, _mm256_unpacklo_pd, _mm256_unpacklo_ps, _mm512_castpd_ps, _mm512_castps_pd,
-    _mm512_fmadd_pd, _mm512_fmadd_ps, _mm512_loadu_pd, _mm512_loadu_ps, _mm512_mask_storeu_pd,
-    _mm512_mask_storeu_ps, _mm512_maskz_loadu_pd, _mm512_maskz_loadu_ps, _mm512_set1_pd,
-    _mm512_set1_ps, _mm512_setzero_pd, _mm512_setzero_ps, _mm512_shuffle_f32x4,
-    _mm512_shuffle_f64x2, _mm512_storeu_pd, _mm512_storeu_ps, _mm512_unpackhi_pd,
-    _mm512_unpackhi_ps, _mm512_unpacklo_pd, _mm512_unpacklo_ps,
+    _mm256_unpackhi_ps, _mm256_unpacklo_pd, _mm256_unpacklo_ps, _mm512_add_pd, _mm512_add_ps,
+    _mm512_castpd_ps, _mm512_castps_pd, _mm512_fmadd_pd, _mm512_fmadd_ps, _mm512_loadu_pd,
+    _mm512_loadu_ps, _mm512_mask_storeu_pd, _mm512_mask_storeu_ps, _mm512_maskz_loadu_pd,
+    _mm512_maskz_loadu_ps, _mm512_set1_pd, _mm512_set1_ps, _mm512_setzero_pd, _mm512_setzero_ps,
+    _mm512_shuffle_f32x4, _mm512_shuffle_f64x2, _mm512_storeu_pd, _mm512_storeu_ps,
+    _mm512_unpackhi_pd, _mm512_unpackhi_ps, _mm512_unpacklo_pd, _mm512_unpacklo_ps,
 };
 
 use super::kernel::{RUN, row_groups};
@@ -460,7 +460,7 @@ macro_rules! direct {
 macro_rules! narrow {
     ($(#[$doc:meta])* $name:ident, $rows:ident, $features:literal, $e:ty, $v:ty, $lanes:literal,
      $zero:ident, $splat:ident, $fma:ident, $load:ident, $store:ident,
-     $load_part:ident, $store_part:ident) => {
+     $load_part:ident, $store_part:ident, $add:ident) => {
         $(#[$doc])*
         #[allow(clippy::too_many_arguments)]
         #[inline(never)]
@@ -475,6 +475,7 @@ macro_rules! narrow {
             c: &mut [$e],
             ldc: usize,
             load: bool,
+            bias: Option<&[$e]>,
         ) {
             // Once per product, not per group of rows (the groups share `n`).
             const { assert!(0 < NV && NV <= MAX_NARROW_NV) };
@@ -484,12 +485,22 @@ macro_rules! narrow {
                 narrow_extents_fit(A_ROWS, m, k, (a.len(), lda), b.len(), n, (c.len(), ldc)),
                 "the narrow kernel's operands are shorter than {m} × {k} times {k} × {n}"
             );
+            // The bias as vectors, once per product: added to each row of C as it is stored.
+            let bias = bias.map(|bias| {
+                let bias = &bias[..n];
+                let mut vectors = [$zero(); NV];
+                for v in 0..NV - 1 {
+                    vectors[v] = $load(bias[v * $lanes..][..$lanes].try_into().expect("one vector"));
+                }
+                vectors[NV - 1] = $load_part(&bias[(NV - 1) * $lanes..]);
+                vectors
+            });
             for (i, rows) in row_groups::<R>(m) {
                 match rows {
-                    g if g == R => $rows::<R, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
-                    4 => $rows::<4, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
-                    2 => $rows::<2, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
-                    _ => $rows::<1, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load),
+                    g if g == R => $rows::<R, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load, bias),
+                    4 => $rows::<4, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load, bias),
+                    2 => $rows::<2, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load, bias),
+                    _ => $rows::<1, NV, A_ROWS>(k, a, lda, i, b, n, c, ldc, load, bias),
                 }
             }
         }
@@ -508,6 +519,7 @@ macro_rules! narrow {
             c: &mut [$e],
             ldc: usize,
             load: bool,
+            bias: Option<[$v; NV]>,
         ) {
             const L: usize = $lanes;
             // `$name` checked the width; the masked loads and stores check their lengths.
@@ -569,6 +581,15 @@ macro_rules! narrow {
                     }
                 }
             }
+            // `z + b` per value, one addition after the product's chain: the bits of the
+            // product stored, then the bias added (`add_row_into`).
+            if let Some(bias) = bias {
+                for acc in &mut acc {
+                    for v in 0..NV {
+                        acc[v] = $add(acc[v], bias[v]);
+                    }
+                }
+            }
             for (r, acc) in acc.iter().enumerate() {
                 let row = unsafe { c.get_unchecked_mut(c_row(r)).get_unchecked_mut(..n) };
                 for v in 0..NV - 1 {
@@ -618,39 +639,39 @@ pub(super) const MAX_NARROW_NV: usize = 3;
 /// same vector operations.
 macro_rules! direct_and_narrow {
     ($isa:literal, $features:literal, ($direct:ident, $direct_rows:ident),
-     ($narrow:ident, $narrow_rows:ident), $e:ty, $($rest:tt)*) => {
+     ($narrow:ident, $narrow_rows:ident, $add:ident), $e:ty, $($rest:tt)*) => {
         direct!(
             #[doc = concat!("The direct kernel for `", stringify!($e), "` on ", $isa, ".")]
             $direct, $direct_rows, $features, $e, $($rest)*
         );
         narrow!(
             #[doc = concat!("The narrow kernel for `", stringify!($e), "` on ", $isa, ".")]
-            $narrow, $narrow_rows, $features, $e, $($rest)*
+            $narrow, $narrow_rows, $features, $e, $($rest)*, $add
         );
     };
 }
 
 direct_and_narrow! {
     "AVX-512", "avx512f,avx512vl,fma", (direct_avx512_f32, direct_rows_avx512_f32),
-    (narrow_avx512_f32, narrow_rows_avx512_f32), f32, __m512, 16,
+    (narrow_avx512_f32, narrow_rows_avx512_f32, _mm512_add_ps), f32, __m512, 16,
     _mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps, load_f32x16, store_f32x16,
     load_part_f32x16, store_part_f32x16
 }
 direct_and_narrow! {
     "AVX-512", "avx512f,avx512vl,fma", (direct_avx512_f64, direct_rows_avx512_f64),
-    (narrow_avx512_f64, narrow_rows_avx512_f64), f64, __m512d, 8,
+    (narrow_avx512_f64, narrow_rows_avx512_f64, _mm512_add_pd), f64, __m512d, 8,
     _mm512_setzero_pd, _mm512_set1_pd, _mm512_fmadd_pd, load_f64x8, store_f64x8,
     load_part_f64x8, store_part_f64x8
 }
 direct_and_narrow! {
     "AVX2", "avx2,fma", (direct_avx2_f32, direct_rows_avx2_f32),
-    (narrow_avx2_f32, narrow_rows_avx2_f32), f32, __m256, 8,
+    (narrow_avx2_f32, narrow_rows_avx2_f32, _mm256_add_ps), f32, __m256, 8,
     _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps, load_f32x8, store_f32x8,
     load_part_f32x8, store_part_f32x8
 }
 direct_and_narrow! {
     "AVX2", "avx2,fma", (direct_avx2_f64, direct_rows_avx2_f64),
-    (narrow_avx2_f64, narrow_rows_avx2_f64), f64, __m256d, 4,
+    (narrow_avx2_f64, narrow_rows_avx2_f64, _mm256_add_pd), f64, __m256d, 4,
     _mm256_setzero_pd, _mm256_set1_pd, _mm256_fmadd_pd, load_f64x4, store_f64x4,
     load_part_f64x4, store_part_f64x4
 }

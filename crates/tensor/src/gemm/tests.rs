@@ -378,3 +378,46 @@ fn narrow_extents_fit_exactly_and_no_further() {
     assert!(!narrow_extents_fit(true, usize::MAX, 3, (usize::MAX, 7), 12, 4, (40, 9)));
     assert!(!narrow_extents_fit(true, 5, usize::MAX, (31, 7), usize::MAX, 4, (40, 9)));
 }
+
+/// The product with a bias row gives the bits of the product followed by the bias pass, on
+/// every instruction set, for A and B either way round and C row-major, column-major or
+/// strided: the narrow kernel's stores (the small shapes), the direct kernel's panels, and
+/// the other paths (the bias added after).
+fn bias_row_gives_the_bits_of_product_then_bias<E: Element>() {
+    use super::product_plus_row;
+    let shapes = [(28, 10, 20), (28, 20, 6), (20, 28, 6), (13, 5, 9), (6, 7, 1), (29, 40, 24)];
+    let more = [(3, 1, 1), (28, 10, 40), (65, 63, 33), (7, 1025, 3), (100, 300, 70), (4, 2, 1)];
+    for &(m, k, n) in shapes.iter().chain(&more) {
+        let bias: Vec<E> =
+            (0..n).map(|j| E::from(0.3 - j as f64 * 0.07).unwrap_or(E::one())).collect();
+        for isa in all_isas() {
+            for (i, &la) in LAYOUTS.iter().enumerate() {
+                for (j, &lb) in LAYOUTS.iter().enumerate() {
+                    let lc = LAYOUTS[(i + j) % 3];
+                    let (a, b) =
+                        (store::<E>(&filled(m, k, 0.2), la), store::<E>(&filled(k, n, 0.4), lb));
+                    let (a, b) = (view(&a, la), view(&b, lb));
+                    let mut expected = Array2::<E>::zeros((m, n));
+                    product(Path::Auto, isa, E::one(), a, b, E::zero(), &mut expected);
+                    crate::add_row_into(&mut expected, &ndarray::ArrayView1::from(&bias[..]));
+                    let mut backing = store::<E>(&Array2::from_elem((m, n), f64::NAN), lc);
+                    product_plus_row(isa, a, b, &bias, &mut view_mut(&mut backing, lc));
+                    let found = view(&backing, lc).to_owned();
+                    let bits = |x: &E| x.to_f64().map(f64::to_bits);
+                    let same = found.iter().zip(&expected).all(|(x, y)| bits(x) == bits(y));
+                    assert!(same, "{m}×{k}·{k}×{n}, {isa:?}, {la:?} {lb:?} {lc:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn bias_row_gives_the_bits_of_product_then_bias_f32() {
+    bias_row_gives_the_bits_of_product_then_bias::<f32>();
+}
+
+#[test]
+fn bias_row_gives_the_bits_of_product_then_bias_f64() {
+    bias_row_gives_the_bits_of_product_then_bias::<f64>();
+}
