@@ -5,7 +5,8 @@
 //! (`*_into`), so that a training loop can build its buffers once and reuse them:
 //!
 //! - matrix products, plain or with either operand transposed ([`matmul_into`],
-//!   [`matmul_at_b_into`], [`matmul_a_bt_into`]), and the general `C ← α·A·B + β·C`
+//!   [`matmul_at_b_into`], [`matmul_a_bt_into`]), a layer's `A·W + 1·bᵀ` in one pass
+//!   ([`matmul_bias_into`]), and the general `C ← α·A·B + β·C`
 //!   ([`gemm_into`]): the crate's own packed, cache-blocked kernel with AVX-512 and AVX2
 //!   micro-kernels chosen at run time, which allocates nothing once warm;
 //! - the bias broadcast over the rows of a batch and its reverse, column sums
