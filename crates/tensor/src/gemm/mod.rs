@@ -205,7 +205,7 @@ pub(crate) fn product<F: NdFloat>(
 /// after the product. Each value is its product's chain, then one addition of its `bias[j]`:
 /// the bits of [`product`] followed by [`crate::add_row_into`], in one pass over C where
 /// the narrow kernel runs (a small network's feed-forward: the bias pass over `Z` was
-/// about 1,400 instructions of the 5-bit adder's 24,000 a step, callgrind).
+/// about 1,400 instructions of the 5-bit adder's 25,000 a step, callgrind).
 pub(crate) fn product_plus_row<F: NdFloat>(
     isa: Isa,
     a: ArrayView2<'_, F>,
