@@ -51,7 +51,7 @@ const MAX_RUN: usize = 128;
 ///
 /// The loops run in [`vectorized()`]'s copies: left to the baseline build they were SSE2,
 /// two instructions where AVX2 takes one (callgrind, the 5-bit adder's step).
-fn add_to_rows<F: NdFloat>(z: &mut [F], b: &[F]) {
+pub(crate) fn add_to_rows<F: NdFloat>(z: &mut [F], b: &[F]) {
     vectorized::<F, _>(
         z.len(),
         #[inline(always)]

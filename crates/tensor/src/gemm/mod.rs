@@ -470,9 +470,15 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
             }
         }
     }
-    if let Some(bias) = bias {
-        for row in c.chunks_mut(ldc).take(m) {
-            row[..n].iter_mut().zip(bias).for_each(|(z, &b)| *z += b);
+    // The bias add's own loops (`bias::add_to_rows`): runs of whole rows when C's rows are
+    // packed, as they are from `product_plus_row`, else row by row.
+    if let Some(bias) = bias.filter(|_| m > 0 && n > 0) {
+        if ldc == n {
+            crate::bias::add_to_rows(&mut c[..m * n], bias);
+        } else {
+            for row in c.chunks_mut(ldc).take(m) {
+                crate::bias::add_to_rows(&mut row[..n], bias);
+            }
         }
     }
 }
