@@ -8,7 +8,7 @@
 
 use ndarray::{Array2, ArrayRef1, ArrayRef2, NdFloat};
 
-use crate::gemm::{Isa, Path, product, product_plus_row};
+use crate::gemm::{Isa, Path, product};
 
 /// `c = a · b`.
 ///
@@ -22,7 +22,7 @@ use crate::gemm::{Isa, Path, product, product_plus_row};
 #[track_caller]
 pub fn matmul_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
     assert_product_shapes(c.dim(), a.dim(), b.dim(), "a · b");
-    product(Path::Auto, Isa::detect(), F::one(), a.view(), b.view(), F::zero(), c);
+    product(Path::Auto, Isa::detect(), F::one(), a.view(), b.view(), F::zero(), None, c);
 }
 
 /// `c = a · b + 1·biasᵀ`: the product with `bias` added to every row, a layer's
@@ -64,12 +64,11 @@ pub fn matmul_bias_into<F: NdFloat>(
         c.ncols(),
         bias.len()
     );
-    match bias.as_slice() {
-        Some(bias) => product_plus_row(Isa::detect(), a.view(), b.view(), bias, c),
-        None => {
-            product(Path::Auto, Isa::detect(), F::one(), a.view(), b.view(), F::zero(), c);
-            crate::add_row_into(c, bias);
-        }
+    // A strided bias (a column of a matrix, say) is added after, by its own pass.
+    let row = bias.as_slice();
+    product(Path::Auto, Isa::detect(), F::one(), a.view(), b.view(), F::zero(), row, c);
+    if row.is_none() {
+        crate::add_row_into(c, bias);
     }
 }
 
@@ -86,7 +85,7 @@ pub fn matmul_bias_into<F: NdFloat>(
 pub fn matmul_at_b_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
     let at = a.t();
     assert_product_shapes(c.dim(), at.dim(), b.dim(), "aᵀ · b");
-    product(Path::Auto, Isa::detect(), F::one(), at, b.view(), F::zero(), c);
+    product(Path::Auto, Isa::detect(), F::one(), at, b.view(), F::zero(), None, c);
 }
 
 /// `c = a · bᵀ`, reading `b` through a transposed view.
@@ -102,7 +101,7 @@ pub fn matmul_at_b_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &
 pub fn matmul_a_bt_into<F: NdFloat>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
     let bt = b.t();
     assert_product_shapes(c.dim(), a.dim(), bt.dim(), "a · bᵀ");
-    product(Path::Auto, Isa::detect(), F::one(), a.view(), bt, F::zero(), c);
+    product(Path::Auto, Isa::detect(), F::one(), a.view(), bt, F::zero(), None, c);
 }
 
 /// `a · b` in a new array: the allocating convenience over [`matmul_into`].

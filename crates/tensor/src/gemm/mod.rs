@@ -113,7 +113,7 @@ pub fn gemm_into<F: NdFloat>(
         c.nrows(),
         c.ncols(),
     );
-    product(Path::Auto, Isa::detect(), alpha, a.view(), b.view(), beta, c);
+    product(Path::Auto, Isa::detect(), alpha, a.view(), b.view(), beta, None, c);
 }
 
 /// Which algorithm a product takes: chosen by shape, or forced by the tests.
@@ -172,13 +172,23 @@ fn choose<E>(m: usize, k: usize, n: usize, nr: usize, a_rows: bool) -> Path {
     }
 }
 
-/// `c ← α·a·b + β·c` with shapes already checked, on the given path and instruction set.
+/// `c ← α·a·b + β·c + 1·biasᵀ` with shapes already checked (`bias`, when given, holds `n`
+/// values), on the given path and instruction set.
+///
+/// The bias is added last, one addition of `bias[j]` to each value after its product's
+/// chain: the bits of the product followed by [`crate::add_row_into`]. On the direct path
+/// (a small product, [`choose`]) the narrow kernel adds it to each row as it stores it, and
+/// the direct kernel's panels after them; every other path adds it after the product. In
+/// the narrow kernel that saves a pass over C: a small network's feed-forward spent about
+/// 1,400 of the 5-bit adder's 25,000 instructions a step on the bias pass over `Z`
+/// (callgrind).
 ///
 /// The kernels exist for `f32` and `f64`. `F` is one of them when the function pointer
 /// `typed_product::<f32>` (or `::<f64>`) has the type of `typed_product::<F>`: a safe
 /// downcast through `Any`, a comparison of two constants, after which `F` is a concrete
 /// type. Any other `NdFloat` type (ndarray implements the trait for those two only) is
 /// handed to ndarray's `general_mat_mul`, which allocates.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn product<F: NdFloat>(
     path: Path,
     isa: Isa,
@@ -186,87 +196,43 @@ pub(crate) fn product<F: NdFloat>(
     a: ArrayView2<'_, F>,
     b: ArrayView2<'_, F>,
     beta: F,
+    bias: Option<&[F]>,
     c: &mut ArrayRef2<F>,
 ) {
     let for_f32: ProductFn<f32> = typed_product::<f32>;
     let for_f64: ProductFn<f64> = typed_product::<f64>;
     if let Some(typed) = (&for_f32 as &dyn Any).downcast_ref::<ProductFn<F>>() {
-        typed(path, isa, alpha, a, b, beta, c);
+        typed(path, isa, alpha, a, b, beta, bias, c);
     } else if let Some(typed) = (&for_f64 as &dyn Any).downcast_ref::<ProductFn<F>>() {
-        typed(path, isa, alpha, a, b, beta, c);
+        typed(path, isa, alpha, a, b, beta, bias, c);
     } else {
         general_mat_mul(alpha, &a, &b, beta, c);
+        add_bias(c, bias);
     }
 }
 
-/// `c ← a·b + 1·biasᵀ` with shapes already checked (`bias` holds `n` values): on the direct
-/// path (a small product, [`choose`]) the narrow kernel adds the bias to each row as it
-/// stores it, and the direct kernel's panels after them; on the others the bias is added
-/// after the product. Each value is its product's chain, then one addition of its `bias[j]`:
-/// the bits of [`product`] followed by [`crate::add_row_into`], in one pass over C where
-/// the narrow kernel runs (a small network's feed-forward: the bias pass over `Z` was
-/// about 1,400 instructions of the 5-bit adder's 25,000 a step, callgrind).
-pub(crate) fn product_plus_row<F: NdFloat>(
-    isa: Isa,
-    a: ArrayView2<'_, F>,
-    b: ArrayView2<'_, F>,
-    bias: &[F],
-    c: &mut ArrayRef2<F>,
-) {
-    let for_f32: PlusRowFn<f32> = typed_plus_row::<f32>;
-    let for_f64: PlusRowFn<f64> = typed_plus_row::<f64>;
-    if let Some(typed) = (&for_f32 as &dyn Any).downcast_ref::<PlusRowFn<F>>() {
-        typed(isa, a, b, bias, c);
-    } else if let Some(typed) = (&for_f64 as &dyn Any).downcast_ref::<PlusRowFn<F>>() {
-        typed(isa, a, b, bias, c);
-    } else {
-        product(Path::Auto, isa, F::one(), a, b, F::zero(), c);
+/// The signature of [`product`] as a function pointer type (`'static`, so `Any` can name it).
+type ProductFn<F> = for<'a, 'b, 'c, 'd> fn(
+    Path,
+    Isa,
+    F,
+    ArrayView2<'a, F>,
+    ArrayView2<'b, F>,
+    F,
+    Option<&'c [F]>,
+    &'d mut ArrayRef2<F>,
+);
+
+/// `c ← c + 1·biasᵀ` when there is a bias: the pass the paths without an epilogue of their
+/// own make after the product.
+fn add_bias<F: NdFloat>(c: &mut ArrayRef2<F>, bias: Option<&[F]>) {
+    if let Some(bias) = bias {
         crate::add_row_into(c, &ArrayView1::from(bias));
     }
 }
 
-/// The signature of [`product_plus_row`] as a function pointer type.
-type PlusRowFn<F> = for<'a, 'b, 'c, 'd> fn(
-    Isa,
-    ArrayView2<'a, F>,
-    ArrayView2<'b, F>,
-    &'c [F],
-    &'d mut ArrayRef2<F>,
-);
-
-/// [`product_plus_row`] for a float type with compiled kernels.
-fn typed_plus_row<E: Element>(
-    isa: Isa,
-    a: ArrayView2<'_, E>,
-    b: ArrayView2<'_, E>,
-    bias: &[E],
-    c: &mut ArrayRef2<E>,
-) {
-    let ((m, k), n) = (a.dim(), b.ncols());
-    let nonempty = m > 0 && k > 0 && n > 0;
-    if nonempty && choose::<E>(m, k, n, E::panel_width(isa), a.strides()[1] == 1) == Path::Direct {
-        // A where it lies, either way round, and a row-major C: as `run` takes the path.
-        let a = match (a.to_slice(), a.t().to_slice()) {
-            (Some(rows), _) => Some((rows, k, true)),
-            (_, Some(columns)) => Some((columns, m, false)),
-            _ => None,
-        };
-        if let (Some(a), Some(c)) = (a, c.as_slice_mut()) {
-            E::with_scratch(|scratch| {
-                E::direct(isa, m, a, b, false, c, n, &mut scratch.pack, Some(bias));
-            });
-            return;
-        }
-    }
-    typed_product(Path::Auto, isa, E::one(), a, b, E::zero(), c);
-    crate::add_row_into(c, &ArrayView1::from(bias));
-}
-
-/// The signature of [`product`] as a function pointer type (`'static`, so `Any` can name it).
-type ProductFn<F> =
-    for<'a, 'b, 'c> fn(Path, Isa, F, ArrayView2<'a, F>, ArrayView2<'b, F>, F, &'c mut ArrayRef2<F>);
-
 /// [`product`] for a float type with compiled kernels.
+#[allow(clippy::too_many_arguments)]
 fn typed_product<E: Element>(
     path: Path,
     isa: Isa,
@@ -274,6 +240,7 @@ fn typed_product<E: Element>(
     a: ArrayView2<'_, E>,
     b: ArrayView2<'_, E>,
     beta: E,
+    bias: Option<&[E]>,
     c: &mut ArrayRef2<E>,
 ) {
     let ((m, k), n) = (a.dim(), b.ncols());
@@ -282,6 +249,7 @@ fn typed_product<E: Element>(
     }
     if k == 0 {
         scale(c, beta);
+        add_bias(c, bias);
         return;
     }
     let tiny = match path {
@@ -290,15 +258,18 @@ fn typed_product<E: Element>(
     };
     if tiny {
         // Straight from the operands, when each is one slice (any order of its axes).
-        if let (Some(a), Some(b), Some(c)) = (strided(&a), strided(&b), strided_mut(c)) {
-            E::tiny(isa, (m, k, n), alpha, a, b, beta, c);
+        if let (Some(a), Some(b), Some(c_strided)) = (strided(&a), strided(&b), strided_mut(c)) {
+            E::tiny(isa, (m, k, n), alpha, a, b, beta, c_strided);
+            add_bias(c, bias);
             return;
         }
     }
-    // The kernels store rows of C. A column-major C is the row-major Cᵀ = Bᵀ·Aᵀ.
+    // The kernels store rows of C. A column-major C is the row-major Cᵀ = Bᵀ·Aᵀ, whose bias
+    // would be a column: it is added after.
     if !c.is_standard_layout() && c.t().is_standard_layout() {
         let mut ct = c.view_mut().reversed_axes();
-        typed_product(path, isa, alpha, b.t(), a.t(), beta, &mut ct);
+        typed_product(path, isa, alpha, b.t(), a.t(), beta, None, &mut ct);
+        add_bias(c, bias);
         return;
     }
     let path = match path {
@@ -314,7 +285,7 @@ fn typed_product<E: Element>(
         let Scratch { pack, a: a_tmp, c: c_tmp } = scratch;
         let bufs = Buffers { pack, a: a_tmp };
         if let Some(c_slice) = c.as_slice_mut() {
-            run(path, isa, alpha, a, b, load, c_slice, n, bufs);
+            run(path, isa, alpha, a, b, load, bias, c_slice, n, bufs);
         } else {
             // A strided C (every other row, a column slice): compute into a contiguous
             // copy and write it back.
@@ -325,7 +296,7 @@ fn typed_product<E: Element>(
                     to.iter_mut().zip(from).for_each(|(to, &from)| *to = from);
                 }
             }
-            run(path, isa, alpha, a, b, load, c_slice, n, bufs);
+            run(path, isa, alpha, a, b, load, bias, c_slice, n, bufs);
             for (mut to, from) in c.rows_mut().into_iter().zip(c_slice.chunks_exact(n)) {
                 to.iter_mut().zip(from).for_each(|(to, &from)| *to = from);
             }
@@ -339,8 +310,14 @@ struct Buffers<'s, E> {
     a: &'s mut Vec<E>,
 }
 
-/// Runs `path` with the kernels for `isa` and `E`, into the row-major `c`.
+/// Runs `path` with the kernels for `isa` and `E`, into the row-major `c`, adding `bias`
+/// (when given) after the product.
+///
+/// Inlined into [`typed_product`]: passing its ten arguments cost about 45 instructions a
+/// product, and the 5-bit adder's step makes five (callgrind, 238.0M against 235.7M
+/// instructions for `nn bench --preset adder5 --threads 1 --steps 5000`).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn run<E: Element>(
     path: Path,
     isa: Isa,
@@ -348,6 +325,7 @@ fn run<E: Element>(
     a: ArrayView2<'_, E>,
     b: ArrayView2<'_, E>,
     load: bool,
+    bias: Option<&[E]>,
     c: &mut [E],
     ldc: usize,
     bufs: Buffers<'_, E>,
@@ -370,9 +348,29 @@ fn run<E: Element>(
                     (&bufs.a[..m * k], k, true)
                 }
             };
-            E::direct(isa, m, (a_slice, lda, a_rows), b, load, c, ldc, bufs.pack, None);
+            E::direct(isa, m, (a_slice, lda, a_rows), b, load, c, ldc, bufs.pack, bias);
         }
-        Path::Blocked => E::blocked(isa, alpha, a, b, load, c, ldc, bufs.pack),
+        Path::Blocked => {
+            E::blocked(isa, alpha, a, b, load, c, ldc, bufs.pack);
+            add_bias_to_rows(c, ldc, m, bias);
+        }
+    }
+}
+
+/// `c ← c + 1·biasᵀ` on the first `m` rows of the row-major `c` (rows `ldc` apart, `n =
+/// bias.len()` values each), through the bias add's own loops (`bias::add_to_rows`): runs
+/// of whole rows when C's rows are packed, else row by row.
+fn add_bias_to_rows<E: NdFloat>(c: &mut [E], ldc: usize, m: usize, bias: Option<&[E]>) {
+    let Some(bias) = bias.filter(|bias| m > 0 && !bias.is_empty()) else {
+        return;
+    };
+    let n = bias.len();
+    if ldc == n {
+        crate::bias::add_to_rows(&mut c[..m * n], bias);
+    } else {
+        for row in c.chunks_mut(ldc).take(m) {
+            crate::bias::add_to_rows(&mut row[..n], bias);
+        }
     }
 }
 
@@ -470,17 +468,7 @@ fn direct<E: NdFloat, K: Tile<E>, const R: usize, const NR: usize, const NR2: us
             }
         }
     }
-    // The bias add's own loops (`bias::add_to_rows`): runs of whole rows when C's rows are
-    // packed, as they are from `product_plus_row`, else row by row.
-    if let Some(bias) = bias.filter(|_| m > 0 && n > 0) {
-        if ldc == n {
-            crate::bias::add_to_rows(&mut c[..m * n], bias);
-        } else {
-            for row in c.chunks_mut(ldc).take(m) {
-                crate::bias::add_to_rows(&mut row[..n], bias);
-            }
-        }
-    }
+    add_bias_to_rows(c, ldc, m, bias);
 }
 
 /// Up to this size of B in bytes (half of a 32 KiB L1 data cache), the direct path reads a

@@ -113,6 +113,7 @@ fn check<E: Element>(
         view(&a_store, layouts.0),
         view(&b_store, layouts.1),
         beta_e,
+        None,
         &mut c,
     );
     let eps = E::epsilon().to_f64().unwrap();
@@ -238,7 +239,7 @@ fn empty_dimensions() {
             let a = Array2::<f32>::zeros((3, 0));
             let b = Array2::<f32>::zeros((0, 4));
             let mut c = Array2::from_elem((3, 4), f32::NAN);
-            product(path, isa, 1.0, a.view(), b.view(), 0.0, &mut c);
+            product(path, isa, 1.0, a.view(), b.view(), 0.0, None, &mut c);
             assert_eq!(c, Array2::zeros((3, 4)));
             let mut c = Array2::from_elem((3, 4), 1.5_f64);
             product(
@@ -248,6 +249,7 @@ fn empty_dimensions() {
                 a.mapv(f64::from).view(),
                 b.mapv(f64::from).view(),
                 2.0,
+                None,
                 &mut c,
             );
             assert_eq!(c, Array2::from_elem((3, 4), 3.0));
@@ -260,6 +262,7 @@ fn empty_dimensions() {
                 Array2::zeros((0, 5)).view(),
                 Array2::ones((5, 4)).view(),
                 0.0,
+                None,
                 &mut c,
             );
             let mut c = Array2::<f32>::zeros((3, 0));
@@ -270,6 +273,7 @@ fn empty_dimensions() {
                 Array2::ones((3, 5)).view(),
                 Array2::zeros((5, 0)).view(),
                 0.0,
+                None,
                 &mut c,
             );
         }
@@ -279,7 +283,7 @@ fn empty_dimensions() {
 /// One product, as bits.
 fn bits<E: Element>(path: Path, isa: Isa, a: ArrayView2<'_, E>, b: ArrayView2<'_, E>) -> Array2<E> {
     let mut c = Array2::zeros((a.nrows(), b.ncols()));
-    product(path, isa, E::one(), a, b, E::zero(), &mut c);
+    product(path, isa, E::one(), a, b, E::zero(), None, &mut c);
     c
 }
 
@@ -380,32 +384,55 @@ fn narrow_extents_fit_exactly_and_no_further() {
 }
 
 /// The product with a bias row gives the bits of the product followed by the bias pass, on
-/// every instruction set, for A and B either way round and C row-major, column-major or
-/// strided: the narrow kernel's stores (the small shapes), the direct kernel's panels, and
-/// the other paths (the bias added after).
+/// every path and instruction set, for A and B either way round and C row-major,
+/// column-major or strided, onto zeros (β = 0, C holding NaN) and onto C (β = 1): the narrow
+/// kernel's stores (the small shapes), the direct kernel's panels, and the other paths (the
+/// bias added after). With no steps (`k = 0`) C is `β·C + 1·biasᵀ`.
 fn bias_row_gives_the_bits_of_product_then_bias<E: Element>() {
-    use super::product_plus_row;
     let shapes = [(28, 10, 20), (28, 20, 6), (20, 28, 6), (13, 5, 9), (6, 7, 1), (29, 40, 24)];
     let more = [(3, 1, 1), (28, 10, 40), (65, 63, 33), (7, 1025, 3), (100, 300, 70), (4, 2, 1)];
-    for &(m, k, n) in shapes.iter().chain(&more) {
+    let edges = [(3, 0, 4), (2, 3, 2)];
+    let bits = |x: &E| x.to_f64().map(f64::to_bits);
+    for &(m, k, n) in shapes.iter().chain(&more).chain(&edges) {
         let bias: Vec<E> =
             (0..n).map(|j| E::from(0.3 - j as f64 * 0.07).unwrap_or(E::one())).collect();
-        for isa in all_isas() {
+        let bias_row = ndarray::ArrayView1::from(&bias[..]);
+        for (isa, path, beta) in all_isas()
+            .flat_map(|isa| PATHS.map(|path| (isa, path)))
+            .flat_map(|(isa, path)| [(isa, path, 0.0), (isa, path, 1.0)])
+        {
+            let beta = E::from(beta).unwrap_or(E::zero());
+            let c0 = if beta == E::zero() {
+                Array2::from_elem((m, n), f64::NAN)
+            } else {
+                filled(m, n, 0.5)
+            };
             for (i, &la) in LAYOUTS.iter().enumerate() {
                 for (j, &lb) in LAYOUTS.iter().enumerate() {
                     let lc = LAYOUTS[(i + j) % 3];
                     let (a, b) =
                         (store::<E>(&filled(m, k, 0.2), la), store::<E>(&filled(k, n, 0.4), lb));
                     let (a, b) = (view(&a, la), view(&b, lb));
-                    let mut expected = Array2::<E>::zeros((m, n));
-                    product(Path::Auto, isa, E::one(), a, b, E::zero(), &mut expected);
-                    crate::add_row_into(&mut expected, &ndarray::ArrayView1::from(&bias[..]));
-                    let mut backing = store::<E>(&Array2::from_elem((m, n), f64::NAN), lc);
-                    product_plus_row(isa, a, b, &bias, &mut view_mut(&mut backing, lc));
+                    let mut expected = c0.mapv(|x| E::from(x).unwrap_or(E::zero()));
+                    product(path, isa, E::one(), a, b, beta, None, &mut expected);
+                    crate::add_row_into(&mut expected, &bias_row);
+                    let mut backing = store::<E>(&c0, lc);
+                    product(
+                        path,
+                        isa,
+                        E::one(),
+                        a,
+                        b,
+                        beta,
+                        Some(&bias),
+                        &mut view_mut(&mut backing, lc),
+                    );
                     let found = view(&backing, lc).to_owned();
-                    let bits = |x: &E| x.to_f64().map(f64::to_bits);
                     let same = found.iter().zip(&expected).all(|(x, y)| bits(x) == bits(y));
-                    assert!(same, "{m}×{k}·{k}×{n}, {isa:?}, {la:?} {lb:?} {lc:?}");
+                    assert!(
+                        same,
+                        "{m}×{k}·{k}×{n}, {path:?} {isa:?} β={beta:?}, {la:?} {lb:?} {lc:?}"
+                    );
                 }
             }
         }
