@@ -135,7 +135,9 @@ impl Loss {
         let ln = |v: F| v.max(tiny).ln();
         let mut sum = F::zero();
         match self {
-            Loss::MeanSquaredError => sum = squared_error_sum(a, y),
+            Loss::MeanSquaredError => {
+                sum = squared_error_sum(&row_major(a), &row_major(y), a.ncols())
+            }
             Loss::CrossEntropy => Zip::from(a).and(y).for_each(|&a, &y| sum -= y * ln(a)),
             Loss::BinaryCrossEntropy => Zip::from(a)
                 .and(y)
@@ -249,9 +251,7 @@ impl Loss {
             return F::zero(); // no outputs, no loss (and no rows to cut)
         }
         match self {
-            Loss::MeanSquaredError => {
-                a.iter().zip(y).fold(F::zero(), |sum, (&a, &y)| sum + squared_error(a, y))
-            }
+            Loss::MeanSquaredError => squared_error_sum(a, y, width),
             Loss::CrossEntropy => {
                 let mut sum = F::zero();
                 for (z, y) in z.chunks_exact(width).zip(y.chunks_exact(width)) {
@@ -351,11 +351,50 @@ fn row_major<F: Copy>(a: &ArrayRef2<F>) -> Cow<'_, [F]> {
     }
 }
 
-/// `Σ (a − y)²` over every entry.
-fn squared_error_sum<F: NdFloat>(a: &ArrayRef2<F>, y: &ArrayRef2<F>) -> F {
-    let mut sum = F::zero();
-    Zip::from(a).and(y).for_each(|&a, &y| sum += (a - y) * (a - y));
-    sum
+/// The partial sums [`squared_error_sum`] keeps for rows of more than one output.
+const SUM_LANES: usize = 8;
+
+/// `Σ_i (a_i − y_i)²` over two slices of one length, the entries of rows `width` wide.
+///
+/// Rows of one output (a sample each) are summed in order: the direct run's blocks
+/// (`direct_run.rs`) sum a one-output network's samples so, and must give the bits of
+/// [`Loss::sum_slices`]; eight partial sums there kept the compiler from vectorising the
+/// run's finite differences (docs/performance.md, ninth session).
+///
+/// Wider rows go in [`SUM_LANES`] partial sums: entry `i` into sum `i mod 8`, each sum in
+/// order, and the eight added pairwise at the end, `((s0 + s1) + (s2 + s3)) + ((s4 + s5) +
+/// (s6 + s7))`. One running sum was a chain of dependent additions, one per entry: 168 of
+/// them in the 5-bit adder's step, 5% of its time (perf), waiting on the adder's latency.
+/// Eight chains fill one AVX2 vector of `f32` (two of `f64`, two SSE2 vectors of `f32`) and are the
+/// same arithmetic in any of them, so the bits do not depend on the CPU.
+fn squared_error_sum<F: NdFloat>(a: &[F], y: &[F], width: usize) -> F {
+    debug_assert_eq!(a.len(), y.len());
+    if width <= 1 {
+        return a.iter().zip(y).fold(F::zero(), |sum, (&a, &y)| sum + squared_error(a, y));
+    }
+    vectorized::<F, _>(
+        a.len(),
+        #[inline(always)]
+        || squared_error_lanes(a, y),
+    )
+}
+
+/// [`squared_error_sum`]'s loop in lanes, inlined into [`vectorized()`]'s copies.
+#[inline(always)]
+fn squared_error_lanes<F: NdFloat>(a: &[F], y: &[F]) -> F {
+    let mut sums = [F::zero(); SUM_LANES];
+    let (a_blocks, y_blocks) = (a.chunks_exact(SUM_LANES), y.chunks_exact(SUM_LANES));
+    let (a_rest, y_rest) = (a_blocks.remainder(), y_blocks.remainder());
+    for (a, y) in a_blocks.zip(y_blocks) {
+        for ((sum, &a), &y) in sums.iter_mut().zip(a).zip(y) {
+            *sum += squared_error(a, y);
+        }
+    }
+    for ((sum, &a), &y) in sums.iter_mut().zip(a_rest).zip(y_rest) {
+        *sum += squared_error(a, y);
+    }
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = sums;
+    ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
 impl fmt::Display for Loss {
@@ -421,6 +460,49 @@ mod tests {
             assert_eq!(delta, delta_cm, "{loss}");
             assert_ne!(delta, Array2::<f64>::zeros(z.dim()), "{loss}");
         }
+    }
+
+    #[test]
+    fn squared_error_sums_rows_of_one_in_order_and_wider_rows_in_eight_lanes() {
+        // Every length from 0 to 40 (whole blocks of 8 and every remainder), against the
+        // definitions written out: one running sum for rows of one output; entry i into
+        // sum i mod 8, the eight added pairwise, for wider rows. The public sum of
+        // column-major matrices (read in row-major order) agrees.
+        for len in 0..=40 {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.77).sin()).collect();
+            let y: Vec<f32> = (0..len).map(|i| (i as f32 * 0.31).cos() * 0.5).collect();
+            let terms = a.iter().zip(&y).map(|(&a, &y)| (a - y) * (a - y));
+            let in_order = terms.clone().fold(0.0_f32, |sum, t| sum + t);
+            let mut lanes = [0.0_f32; 8];
+            for (i, t) in terms.enumerate() {
+                lanes[i % 8] += t;
+            }
+            let in_lanes = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+                + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+            let sum = |width| squared_error_sum(&a, &y, width).to_bits();
+            assert_eq!(sum(1), in_order.to_bits(), "length {len}, one output a row");
+            for width in [2, 4, 8] {
+                assert_eq!(sum(width), in_lanes.to_bits(), "length {len}, rows of {width}");
+            }
+            let column_major = |v: &[f32], width: usize| {
+                let rows = Array2::from_shape_vec((len / width, width), v.to_vec()).unwrap();
+                let mut copy = Array2::zeros((len / width, width).f());
+                copy.assign(&rows);
+                copy
+            };
+            if len % 4 == 0 {
+                let sum = Loss::MeanSquaredError.sum(&column_major(&a, 4), &column_major(&y, 4));
+                assert_eq!(sum.to_bits(), in_lanes.to_bits(), "length {len}, column-major");
+            }
+            let sum = Loss::MeanSquaredError.sum(&column_major(&a, 1), &column_major(&y, 1));
+            assert_eq!(sum.to_bits(), in_order.to_bits(), "length {len}, one column");
+        }
+        // The two orders give different bits, so the test tells them apart: 2^24 + 1
+        // rounds back to 2^24 in one running sum, while the lanes add their ones first.
+        let (mut a, y) = ([1.0_f32; 16], [0.0_f32; 16]);
+        a[0] = 4096.0;
+        assert_eq!(squared_error_sum(&a, &y, 1), 16_777_216.0);
+        assert_eq!(squared_error_sum(&a, &y, 2), 16_777_230.0);
     }
 
     #[test]
