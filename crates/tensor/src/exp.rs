@@ -229,15 +229,16 @@ fn sigmoid_f64(z: f64) -> f64 {
 /// on x86_64) and [`vectorized()`]'s. The same operations in the same order as the scalar
 /// sigmoid, never fused (Rust does not contract `a·b + c`), so every copy gives its bits.
 ///
-/// The loop takes blocks of two vectors of AVX2 (16 `f32`, 8 `f64`) and runs each stage of
-/// the sigmoid over the whole block before the next: the clamp, the reduction, the
+/// The loop takes blocks of three vectors of AVX2 (24 `f32`, 12 `f64`) and runs each stage
+/// of the sigmoid over the whole block before the next: the clamp, the reduction, the
 /// polynomial, then `2^n` and the division. Value by value, LLVM compiled one vector's
 /// chain of about twenty dependent operations and a division at a time, and the loop
 /// waited on that chain (51% of its samples on the store after the division, perf); stage
-/// by stage it interleaves two independent chains. The 5-bit adder's step: 1.041× (`bash
-/// benches/paired.sh 8 adder5`, rounds 1.018–1.062). Blocks of four vectors were slower
-/// than two (0.971×), and so was one block of four written value by value (about 1.0×:
-/// LLVM kept the chains apart).
+/// by stage it interleaves independent chains. The 5-bit adder's step (`bash
+/// benches/paired.sh 8 adder5`, both builds at once): two vectors a block against value by
+/// value, 1.041 (rounds 1.018–1.062); three against two, 1.017 (1.005–1.065); four against
+/// two, 0.971; one block of four written value by value, about 1.0 (LLVM kept the chains
+/// apart). In `f64` three vectors and two were within the noise of each other.
 macro_rules! sigmoid_slice_loop {
     ($name:ident, $e:ty, $block:literal, $lo:literal, $hi:literal, $scalar:ident,
      $reduce:ident, $taylor:ident, $exponent:ident, $pow2:ident) => {
@@ -278,7 +279,7 @@ macro_rules! sigmoid_slice_loop {
 sigmoid_slice_loop!(
     sigmoid_f32_slice,
     f32,
-    16,
+    24,
     -86.0,
     89.0,
     sigmoid_f32,
@@ -290,7 +291,7 @@ sigmoid_slice_loop!(
 sigmoid_slice_loop!(
     sigmoid_f64_slice,
     f64,
-    8,
+    12,
     -700.0,
     710.0,
     sigmoid_f64,
