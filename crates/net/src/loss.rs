@@ -365,8 +365,8 @@ const SUM_LANES: usize = 8;
 /// order, and the eight added pairwise at the end, `((s0 + s1) + (s2 + s3)) + ((s4 + s5) +
 /// (s6 + s7))`. One running sum was a chain of dependent additions, one per entry: 168 of
 /// them in the 5-bit adder's step, 5% of its time (perf), waiting on the adder's latency.
-/// Eight chains fill one AVX2 vector of `f32` (two of `f64`, two SSE2 vectors of `f32`) and are the
-/// same arithmetic in any of them, so the bits do not depend on the CPU.
+/// Eight chains fill one AVX2 vector of `f32` (two of `f64`, two SSE2 vectors of `f32`)
+/// and are the same arithmetic in any of them, so the bits do not depend on the CPU.
 fn squared_error_sum<F: NdFloat>(a: &[F], y: &[F], width: usize) -> F {
     debug_assert_eq!(a.len(), y.len());
     if width <= 1 {

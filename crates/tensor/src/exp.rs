@@ -44,8 +44,14 @@ use crate::vectorized;
 fn exp_f32(x: f32) -> f32 {
     debug_assert!(x.is_nan() || (-86.0..=89.0).contains(&x), "e^x for x = {x}, out of [−86, 89]");
     let (k, r) = reduce_f32(x);
-    // 2·e^r by the doubled polynomial, times 2^(n−1): n − 1 from −125 to 127.
-    taylor_f32::<2>(r) * pow2_f32(exponent_f32(k) - 1)
+    times_pow2_f32(taylor_f32::<2>(r), k)
+}
+
+/// `e^x` from the doubled polynomial `2·e^r` and `k`: `2·e^r · 2^(n−1)`, `n − 1` from −125
+/// to 127, one normal power of two.
+#[inline(always)]
+fn times_pow2_f32(twice_exp_r: f32, k: f32) -> f32 {
+    twice_exp_r * pow2_f32(exponent_f32(k) - 1)
 }
 
 /// Adding 1.5·2^23 rounds an `f32` to an integer (to nearest) and leaves it in the low bits.
@@ -95,7 +101,13 @@ fn pow2_f32(e: i32) -> f32 {
 fn exp_f64(x: f64) -> f64 {
     debug_assert!(x.is_nan() || (-700.0..=710.0).contains(&x), "e^x for x = {x}");
     let (k, r) = reduce_f64(x);
-    taylor_f64::<2>(r) * pow2_f64(exponent_f64(k) - 1)
+    times_pow2_f64(taylor_f64::<2>(r), k)
+}
+
+/// [`times_pow2_f32`] in `f64`: `n − 1` from −1011 to 1023.
+#[inline(always)]
+fn times_pow2_f64(twice_exp_r: f64, k: f64) -> f64 {
+    twice_exp_r * pow2_f64(exponent_f64(k) - 1)
 }
 
 /// Adding 1.5·2^52 rounds an `f64` to an integer and leaves it in the low bits.
@@ -210,24 +222,35 @@ pub(crate) fn sigmoid_slice<F: NdFloat>(z: &mut [F]) {
 /// passes through.
 #[inline(always)]
 fn sigmoid_f32(z: f32) -> f32 {
+    1.0 / (1.0 + exp_f32(exponent_of_sigmoid_f32(z)))
+}
+
+/// `−z` clamped to [−86, 89] (NaN passes through): the argument of [`sigmoid_f32`]'s `e^x`.
+#[inline(always)]
+fn exponent_of_sigmoid_f32(z: f32) -> f32 {
     let x = -z;
     let x = if x < -86.0 { -86.0 } else { x };
-    let x = if x > 89.0 { 89.0 } else { x };
-    1.0 / (1.0 + exp_f32(x))
+    if x > 89.0 { 89.0 } else { x }
 }
 
 /// [`sigmoid_f32`] in `f64`, with `−z` clamped to [−700, 710].
 #[inline(always)]
 fn sigmoid_f64(z: f64) -> f64 {
+    1.0 / (1.0 + exp_f64(exponent_of_sigmoid_f64(z)))
+}
+
+/// [`exponent_of_sigmoid_f32`] in `f64`: `−z` clamped to [−700, 710].
+#[inline(always)]
+fn exponent_of_sigmoid_f64(z: f64) -> f64 {
     let x = -z;
     let x = if x < -700.0 { -700.0 } else { x };
-    let x = if x > 710.0 { 710.0 } else { x };
-    1.0 / (1.0 + exp_f64(x))
+    if x > 710.0 { 710.0 } else { x }
 }
 
 /// Defines a sigmoid loop over a slice, inlined into each caller: the baseline build (SSE2
-/// on x86_64) and [`vectorized()`]'s. The same operations in the same order as the scalar
-/// sigmoid, never fused (Rust does not contract `a·b + c`), so every copy gives its bits.
+/// on x86_64) and [`vectorized()`]'s. It calls the scalar sigmoid's own pieces (the clamp,
+/// the reduction, the polynomial, the power of two) in the same order, never fused (Rust
+/// does not contract `a·b + c`), so every copy gives the scalar sigmoid's bits.
 ///
 /// The loop takes blocks of three vectors of AVX2 (24 `f32`, 12 `f64`) and runs each stage
 /// of the sigmoid over the whole block before the next: the clamp, the reduction, the
@@ -240,8 +263,8 @@ fn sigmoid_f64(z: f64) -> f64 {
 /// two, 0.971; one block of four written value by value, about 1.0 (LLVM kept the chains
 /// apart). In `f64` three vectors and two were within the noise of each other.
 macro_rules! sigmoid_slice_loop {
-    ($name:ident, $e:ty, $block:literal, $lo:literal, $hi:literal, $scalar:ident,
-     $reduce:ident, $taylor:ident, $exponent:ident, $pow2:ident) => {
+    ($name:ident, $e:ty, $block:literal, $scalar:ident, $exponent_of_sigmoid:ident,
+     $reduce:ident, $taylor:ident, $times_pow2:ident) => {
         #[inline(always)]
         fn $name(z: &mut [$e]) {
             const BLOCK: usize = $block;
@@ -250,9 +273,7 @@ macro_rules! sigmoid_slice_loop {
                 let z: &mut [$e; BLOCK] = block.try_into().expect("one block");
                 let mut x = [0.0; BLOCK];
                 for i in 0..BLOCK {
-                    let v = -z[i];
-                    let v = if v < $lo { $lo } else { v };
-                    x[i] = if v > $hi { $hi } else { v };
+                    x[i] = $exponent_of_sigmoid(z[i]);
                 }
                 let (mut k, mut r) = ([0.0; BLOCK], [0.0; BLOCK]);
                 for i in 0..BLOCK {
@@ -266,7 +287,7 @@ macro_rules! sigmoid_slice_loop {
                     p[i] = $taylor::<2>(r[i]);
                 }
                 for i in 0..BLOCK {
-                    z[i] = 1.0 / (1.0 + p[i] * $pow2($exponent(k[i]) - 1));
+                    z[i] = 1.0 / (1.0 + $times_pow2(p[i], k[i]));
                 }
             }
             for v in blocks.into_remainder() {
@@ -280,25 +301,21 @@ sigmoid_slice_loop!(
     sigmoid_f32_slice,
     f32,
     24,
-    -86.0,
-    89.0,
     sigmoid_f32,
+    exponent_of_sigmoid_f32,
     reduce_f32,
     taylor_f32,
-    exponent_f32,
-    pow2_f32
+    times_pow2_f32
 );
 sigmoid_slice_loop!(
     sigmoid_f64_slice,
     f64,
     12,
-    -700.0,
-    710.0,
     sigmoid_f64,
+    exponent_of_sigmoid_f64,
     reduce_f64,
     taylor_f64,
-    exponent_f64,
-    pow2_f64
+    times_pow2_f64
 );
 
 #[cfg(test)]
