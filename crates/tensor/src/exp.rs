@@ -277,10 +277,7 @@ macro_rules! sigmoid_slice_loop {
                 }
                 let (mut k, mut r) = ([0.0; BLOCK], [0.0; BLOCK]);
                 for i in 0..BLOCK {
-                    k[i] = $reduce(x[i]).0;
-                }
-                for i in 0..BLOCK {
-                    r[i] = $reduce(x[i]).1;
+                    (k[i], r[i]) = $reduce(x[i]);
                 }
                 let mut p = [0.0; BLOCK];
                 for i in 0..BLOCK {

@@ -357,21 +357,18 @@ fn run<E: Element>(
     }
 }
 
-/// `c ← c + 1·biasᵀ` on the first `m` rows of the row-major `c` (rows `ldc` apart, `n =
-/// bias.len()` values each), through the bias add's own loops (`bias::add_to_rows`): runs
-/// of whole rows when C's rows are packed, else row by row.
+/// `c ← c + 1·biasᵀ` on the first `m` rows of the row-major `c`, `n = bias.len()` values
+/// each, through the bias add's own loops (`bias::add_to_rows`, runs of whole rows).
+///
+/// The rows are packed (`ldc = n`): `typed_product` hands `run` a C of `n` columns, or a
+/// packed copy of a strided one, and `run` is the only caller of the paths that take a bias.
 fn add_bias_to_rows<E: NdFloat>(c: &mut [E], ldc: usize, m: usize, bias: Option<&[E]>) {
     let Some(bias) = bias.filter(|bias| m > 0 && !bias.is_empty()) else {
         return;
     };
     let n = bias.len();
-    if ldc == n {
-        crate::bias::add_to_rows(&mut c[..m * n], bias);
-    } else {
-        for row in c.chunks_mut(ldc).take(m) {
-            crate::bias::add_to_rows(&mut row[..n], bias);
-        }
-    }
+    assert_eq!(ldc, n, "a bias is added to packed rows of C only");
+    crate::bias::add_to_rows(&mut c[..m * n], bias);
 }
 
 /// Steps of `k` per block of the direct path: a panel of B this deep (256 × `NR` values,
